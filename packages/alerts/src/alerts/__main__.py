@@ -1,0 +1,5 @@
+"""Run the `alerts` command line as `python -m alerts`."""
+
+from alerts.cli import app
+
+app(prog_name="alerts")
