@@ -1,5 +1,43 @@
 """Structured logging for every part, and an analyser for PHP, WordPress and server logs."""
 
+from logkit._configure import build_formatter, configure, get_logger
+from logkit._context import (
+    bind_request_id,
+    clear_context,
+    get_request_id,
+    new_request_id,
+    request_context,
+)
+from logkit._exceptions import (
+    ConfigurationError,
+    ExplainerDisabledError,
+    ExplainerError,
+    LogkitError,
+    StateError,
+)
+from logkit._redact import Redactor, clear_registered_secrets, redact, register_secret
+from logkit._settings import LogkitSettings
+from logkit._sink import ConcurrentRotatingFileHandler
 from logkit._version import __version__ as __version__
 
-__all__: list[str] = []
+__all__ = [
+    "ConcurrentRotatingFileHandler",
+    "ConfigurationError",
+    "ExplainerDisabledError",
+    "ExplainerError",
+    "LogkitError",
+    "LogkitSettings",
+    "Redactor",
+    "StateError",
+    "bind_request_id",
+    "build_formatter",
+    "clear_context",
+    "clear_registered_secrets",
+    "configure",
+    "get_logger",
+    "get_request_id",
+    "new_request_id",
+    "redact",
+    "register_secret",
+    "request_context",
+]
