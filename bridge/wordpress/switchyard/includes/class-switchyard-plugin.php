@@ -1,0 +1,88 @@
+<?php
+/**
+ * The plugin: builds the parts and registers every hook, in one place.
+ *
+ * @package Switchyard
+ */
+
+declare(strict_types=1);
+
+namespace Switchyard\WordPress;
+
+/**
+ * Owns the plugin's parts; register() is the only place hooks are added.
+ */
+final class Plugin
+{
+    /** @var Plugin|null */
+    private static $instance;
+    /** @var Shortcodes */
+    private $shortcodes;
+    /** @var LogForwarder */
+    private $logs;
+    /** @var ActionRoute */
+    private $actions;
+    /** @var Admin */
+    private $admin;
+    /** @var bool */
+    private $registered = false;
+
+    private function __construct()
+    {
+        $this->shortcodes = new Shortcodes();
+        $this->logs = new LogForwarder();
+        $this->actions = new ActionRoute();
+        $this->admin = new Admin();
+    }
+
+    public static function instance(): self
+    {
+        if (self::$instance === null) {
+            self::$instance = new self();
+        }
+        return self::$instance;
+    }
+
+    public function logs(): LogForwarder
+    {
+        return $this->logs;
+    }
+
+    public function shortcodes(): Shortcodes
+    {
+        return $this->shortcodes;
+    }
+
+    /**
+     * Register every hook. The error forwarder is installed at once, so errors raised
+     * while the other plugins load are forwarded too.
+     */
+    public function register(): void
+    {
+        if ($this->registered) {
+            return;
+        }
+        $this->registered = true;
+        if (Settings::get('forward_logs')) {
+            $this->logs->install();
+        }
+        add_action('switchyard_log', [$this->logs, 'event'], 10, 3);
+        add_action('init', [$this->shortcodes, 'register']);
+        $this->actions->register();
+        if (is_admin()) {
+            $this->admin->register();
+            add_action('admin_notices', [$this, 'missingClientNotice']);
+        }
+    }
+
+    public function missingClientNotice(): void
+    {
+        if (Settings::loadClient() || !current_user_can('manage_options')) {
+            return;
+        }
+        echo '<div class="notice notice-error"><p>' . esc_html__(
+            'Switchyard: the bridge PHP client was not found. Bundle it in lib/switchyard-bridge/ or define SWITCHYARD_BRIDGE_CLIENT in wp-config.php.',
+            'switchyard'
+        ) . '</p></div>';
+    }
+}
