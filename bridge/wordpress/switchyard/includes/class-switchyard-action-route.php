@@ -16,11 +16,16 @@ use Switchyard\Bridge\Signature;
  * "<timestamp>.<raw body>" with the shared secret, 300 s window), refuses replays
  * (each accepted signature is stored once, atomically, for the window) and runs the action.
  *
- * Body: {"action": "flush_cache", ...}; the action name may also come as
- * {"action": {"name": "flush_cache", ...}}. Built-in actions: flush_cache (clears the
- * plugin's cached quotes and charts), ping. Other plugins add their own through the
- * `switchyard_action_handlers` filter (name => callable(array $payload): array) and watch
- * every action through the `switchyard_action` hook.
+ * Bodies: an alert action, {"id", "action": "flush_cache", "params": {...}, "rule_id",
+ * "notification_id"} (the name may also come as {"action": {"name": ...}}); or an alert
+ * notification from the bridge's WordPress channel, {"type": "alert.firing", "timestamp",
+ * "data": {...}}, handled as the action "alert" (fires the `switchyard_alert` hook with the
+ * data — where a monolith used to call wp_mail()).
+ *
+ * Built-in actions: flush_cache (alias clear_cache: clears the plugin's cached quotes and
+ * charts), ping, alert. Other plugins add their own through the `switchyard_action_handlers`
+ * filter (name => callable(array $payload): array) and watch every action through the
+ * `switchyard_action` hook ($name, $payload).
  */
 final class ActionRoute
 {
@@ -85,12 +90,22 @@ final class ActionRoute
         if (is_array($name)) {
             $name = $name['name'] ?? null;
         }
+        if ($name === null && isset($payload['type']) && is_string($payload['type']) && strncmp($payload['type'], 'alert.', 6) === 0) {
+            $name = 'alert';
+        }
         if (!is_string($name) || $name === '') {
             return new \WP_Error('switchyard_invalid_body', 'action: a name is required.', ['status' => 400]);
         }
+        $flush = static function (array $payload): array {
+            return ['flushed' => LastGood::flush()];
+        };
         $handlers = apply_filters('switchyard_action_handlers', [
-            'flush_cache' => static function (array $payload): array {
-                return ['flushed' => LastGood::flush()];
+            'flush_cache' => $flush,
+            'clear_cache' => $flush,
+            'alert' => static function (array $payload): array {
+                $data = isset($payload['data']) && is_array($payload['data']) ? $payload['data'] : [];
+                do_action('switchyard_alert', $data, (string) $payload['type']);
+                return ['received' => (string) $payload['type']];
             },
             'ping' => static function (array $payload): array {
                 return ['pong' => true];
@@ -136,9 +151,10 @@ final class ActionRoute
     {
         $log = get_option(self::LOG_OPTION, []);
         $log = is_array($log) ? $log : [];
+        $rule = $payload['rule_id'] ?? ($payload['data']['rule_id'] ?? '');
         array_unshift($log, [
             'action' => $name,
-            'rule' => isset($payload['rule']) && is_scalar($payload['rule']) ? (string) $payload['rule'] : (isset($payload['rule_id']) && is_scalar($payload['rule_id']) ? (string) $payload['rule_id'] : ''),
+            'rule' => is_scalar($rule) ? (string) $rule : '',
             'at' => time(),
         ]);
         update_option(self::LOG_OPTION, array_slice($log, 0, 20), false);

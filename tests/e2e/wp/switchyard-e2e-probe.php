@@ -1,0 +1,28 @@
+<?php
+/**
+ * Plugin Name: Switchyard e2e probe
+ * Description: Test-only must-use plugin: raises a real PHP warning and a log event on demand.
+ */
+
+declare(strict_types=1);
+
+namespace Switchyard\E2E;
+
+if (!defined('WPINC')) {
+    die;
+}
+
+/**
+ * ?switchyard_probe=warning: the kind of warning a legacy plugin raises (an undefined array
+ * key while syncing inventory), plus one structured event through the switchyard_log action.
+ */
+add_action('init', static function (): void {
+    $probe = isset($_GET['switchyard_probe']) ? (string) $_GET['switchyard_probe'] : '';
+    if ($probe === 'warning') {
+        $sku = isset($_GET['sku']) ? (int) $_GET['sku'] : 1;
+        $stock = ['sku_0' => 3];
+        $count = $stock['sku_' . $sku]; // PHP Warning: Undefined array key "sku_N"
+        trigger_error(sprintf('Inventory sync failed for SKU %d: upstream answered 502', $sku), E_USER_WARNING);
+        do_action('switchyard_log', 'error', 'Inventory sync gave up', ['sku' => $sku, 'count' => $count]);
+    }
+});
