@@ -1,7 +1,36 @@
-"""The `alerts` command line."""
+"""The `alerts` command line.
+
+Exit codes: 0 success; 1 invalid rules, failed test delivery or dead letters present
+(``alerts outbox --fail-on-dead``); 2 usage error (typer).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path  # noqa: TC003 - typer reads annotations at runtime
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from alerts._actions import ActionRunner
+from alerts._channels import deliver_all
+from alerts._config import RulesDocument  # noqa: TC001
+from alerts._engine import Engine, simulate
+from alerts._events import EVENTS_STREAM, parse_event
+from alerts._exceptions import RuleValidationError
+from alerts._loader import load_rules
+from alerts._notification import Notification
+from alerts._outbox import DeliveryWorker, Outbox
+from alerts._rules import explain
+from alerts._runner import StreamRunner
+from alerts._settings import AlertsSettings
 from alerts._version import __version__
 
 app = typer.Typer(
@@ -9,6 +38,14 @@ app = typer.Typer(
     help="Alert rules evaluated on every event, delivered once to webhooks, chat and e-mail.",
     no_args_is_help=True,
 )
+console = Console()
+err = Console(stderr=True)
+
+StateURL = Annotated[
+    str | None,
+    typer.Option("--state-url", help="statestore URL (default: SWITCHYARD_STATE_URL or SQLite)."),
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @app.callback()
@@ -20,3 +57,261 @@ def main() -> None:
 def version() -> None:
     """Print the version of switchyard-alerts."""
     typer.echo(__version__)
+
+
+def _load(path: Path) -> RulesDocument:
+    try:
+        return load_rules(path)
+    except RuleValidationError as exc:
+        err.print(f"[red]{exc.source or path}: {len(exc.issues)} problem(s)[/red]")
+        for issue in exc.issues:
+            where = f"line {issue.line}" if issue.line else "-"
+            err.print(f"  {where}: [bold]{issue.location}[/bold]: {issue.message}", markup=True)
+        raise typer.Exit(1) from None
+
+
+def _open_store(url: str | None) -> Any:
+    from statestore import open_store
+
+    return open_store(url) if url else open_store()
+
+
+@app.command()
+def check(
+    rules: Annotated[Path, typer.Argument(help="Rules file (.toml, .yaml, .yml, .json).")],
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events", help="JSON-lines events to simulate (1 s apart) against the rules."
+        ),
+    ] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Validate a rules file and explain each rule; optionally simulate events against it."""
+    document = _load(rules)
+    simulated: list[Notification] = []
+    if events is not None:
+        parsed = []
+        for n, line in enumerate(events.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    parsed.append(parse_event(line))
+                except ValueError as exc:
+                    err.print(f"[red]{events}:{n}: {exc}[/red]")
+                    raise typer.Exit(1) from None
+        simulated = simulate(document.rules, parsed, start=time.time())
+    if as_json:
+        out = {
+            "valid": True,
+            "rules": [{"id": r.id, "kind": r.kind, "explain": explain(r)} for r in document.rules],
+            "channels": sorted(document.channels),
+            "actions": sorted(document.actions),
+            "notifications": [n.model_dump(mode="json") for n in simulated],
+        }
+        typer.echo(json.dumps(out, indent=2))
+        return
+    table = Table(title=f"{rules}: {len(document.rules)} rule(s) valid")
+    for col in ("id", "kind", "channels", "what it does"):
+        table.add_column(col)
+    for rule in document.rules:
+        table.add_row(rule.id, rule.kind, ", ".join(rule.channels) or "-", explain(rule))
+    console.print(table)
+    if document.channels:
+        console.print(
+            "channels: " + ", ".join(f"{k} ({v.type})" for k, v in document.channels.items())
+        )
+    if document.actions:
+        console.print(
+            "actions: " + ", ".join(f"{k} ({v.type})" for k, v in document.actions.items())
+        )
+    if events is not None:
+        console.print(f"simulation: {len(simulated)} notification(s)")
+        for note in simulated:
+            console.print(f"  {note.status:8} {note.rule_id}: {note.summary}")
+
+
+@app.command()
+def run(
+    rules: Annotated[Path, typer.Option("--rules", help="Rules file.")],
+    state_url: StateURL = None,
+    from_start: Annotated[
+        bool,
+        typer.Option("--from-start", help="Without a saved cursor, replay the retained stream."),
+    ] = False,
+    dry_run_actions: Annotated[
+        bool, typer.Option("--dry-run-actions", help="Audit actions but never execute them.")
+    ] = False,
+    no_deliver: Annotated[
+        bool,
+        typer.Option("--no-deliver", help="Only evaluate and queue; another process delivers."),
+    ] = False,
+    stream: Annotated[str, typer.Option("--stream", help="Event stream name.")] = EVENTS_STREAM,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration", help="Stop after this many seconds (default: run until Ctrl-C)."
+        ),
+    ] = None,
+) -> None:
+    """Consume the shared event stream, evaluate the rules and deliver notifications."""
+    settings = AlertsSettings()
+    document = _load(rules)
+    store = _open_store(state_url)
+    outbox = Outbox(store)
+    engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
+    runner = StreamRunner(engine, store, stream=stream, from_start=from_start)
+    worker = None
+    if not no_deliver:
+        actions = ActionRunner(
+            document.actions,
+            allowed_commands=document.allowed_commands,
+            dry_run=dry_run_actions or settings.dry_run_actions,
+        )
+        worker = DeliveryWorker(outbox, document.build_channels(), actions)
+        worker.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    err.print(
+        f"alerts: {len(document.rules)} rule(s), stream {stream!r}, "
+        f"{'delivering' if worker else 'not delivering'}; Ctrl-C to stop"
+    )
+    if duration is not None:
+        threading.Timer(duration, stop.set).start()
+    try:
+        runner.run(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.stop()
+        store.close()
+    err.print(f"alerts: processed {runner.processed} event(s), rejected {runner.rejected}")
+
+
+@app.command("test")
+def send_test(
+    channel: Annotated[str, typer.Argument(help="Channel name from the rules file.")],
+    rules: Annotated[Path, typer.Option("--rules", help="Rules file.")],
+    message: Annotated[str, typer.Option("--message", help="Text of the test message.")] = (
+        "Test message from switchyard alerts"
+    ),
+) -> None:
+    """Send a test message through one configured channel, now (not via the outbox)."""
+    document = _load(rules)
+    channels = document.build_channels()
+    if channel not in channels:
+        err.print(
+            f"[red]unknown channel {channel!r}; configured: {', '.join(channels) or 'none'}[/red]"
+        )
+        raise typer.Exit(1)
+    now = datetime.now(tz=UTC)
+    note = Notification(
+        id=f"ntf_test_{int(now.timestamp() * 1000)}",
+        rule_id="test",
+        rule_name="alerts test",
+        kind="test",
+        status="firing",
+        severity="info",
+        summary=message,
+        firing_id="test",
+        at=now,
+        channels=(channel,),
+    )
+    result = deliver_all([channels[channel]], note)[channel]
+    if result is None:
+        console.print(f"[green]sent to {channel}[/green]")
+        return
+    err.print(f"[red]{channel}: {result}[/red]")
+    raise typer.Exit(1)
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@app.command()
+def history(
+    state_url: StateURL = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Newest entries to show.")] = 50,
+    as_json: JsonOut = False,
+) -> None:
+    """Show the alert history: accepted, delivered, retried, rate-limited and dead deliveries."""
+    store = _open_store(state_url)
+    try:
+        entries = Outbox(store).history(limit)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(entries, indent=2, default=str))
+        return
+    table = Table(title=f"alert history (last {len(entries)})")
+    for col in ("at (UTC)", "event", "rule", "target", "detail"):
+        table.add_column(col)
+    for e in entries:
+        detail = e.get("summary") or e.get("error") or e.get("reason") or ""
+        if e.get("event") == "delivered":
+            detail = f"latency {e.get('latency')}s"
+        table.add_row(
+            _when(e.get("at")),
+            str(e.get("event")),
+            str(e.get("rule_id", "")),
+            str(e.get("target") or ",".join(e.get("targets", []))),
+            str(detail)[:80],
+        )
+    console.print(table)
+
+
+@app.command()
+def outbox(
+    state_url: StateURL = None,
+    as_json: JsonOut = False,
+    fail_on_dead: Annotated[
+        bool, typer.Option("--fail-on-dead", help="Exit 1 when there are dead letters.")
+    ] = False,
+) -> None:
+    """Show deliveries still pending and the dead letters."""
+    store = _open_store(state_url)
+    try:
+        box = Outbox(store)
+        pending, dead = box.pending(), box.dead_letters()
+    finally:
+        store.close()
+    if as_json:
+
+        def row(e: Any) -> dict[str, Any]:
+            return {
+                "id": e.id,
+                "target_kind": e.target_kind,
+                "target": e.target,
+                "attempts": e.attempts,
+                "available_at": e.available_at,
+                "reason": e.reason,
+                "notification": e.notification.model_dump(mode="json"),
+            }
+
+        typer.echo(
+            json.dumps(
+                {"pending": [row(e) for e in pending], "dead": [row(e) for e in dead]}, indent=2
+            )
+        )
+    else:
+        for title, entries in (("pending", pending), ("dead letters", dead)):
+            table = Table(title=f"{title}: {len(entries)}")
+            for col in ("id", "target", "rule", "attempts", "next/dead at", "summary / reason"):
+                table.add_column(col)
+            for e in entries:
+                table.add_row(
+                    e.id[:16],
+                    f"{e.target_kind}:{e.target}",
+                    e.notification.rule_id,
+                    str(e.attempts),
+                    _when(e.dead_at or e.available_at),
+                    (e.reason or e.notification.summary)[:80],
+                )
+            console.print(table)
+    if fail_on_dead and dead:
+        raise typer.Exit(1)
+
+
+logging.getLogger("alerts").addHandler(logging.NullHandler())

@@ -1,0 +1,847 @@
+"""The rule engine: indexed evaluation of every event, pending → firing → resolved, trigger modes.
+
+Thresholds live in sorted lists per symbol, so a tick only touches the rules whose threshold lies
+between the previous and the current price; log, anomaly and health rules are indexed by source,
+kind and check. The cost of one event therefore depends on the rules that can match it, not on
+how many rules exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from alerts._events import Anomaly, Event, HealthEvent, LogEvent, Tick, _digest
+from alerts._index import MinMaxWindow, SymbolBook
+from alerts._notification import Notification, RuleState, notification_id, utc
+from alerts._rules import (
+    LOG_LEVELS,
+    AnomalyRule,
+    CrossingRule,
+    HealthRule,
+    LogFrequencyRule,
+    LogPatternRule,
+    MoveRule,
+    NewTemplateRule,
+    NoDataRule,
+    PriceAboveRule,
+    PriceBelowRule,
+    PriceChannelRule,
+    Rule,
+    VolumeSpikeRule,
+    rule_to_dict,
+)
+
+if TYPE_CHECKING:
+    from alerts._outbox import Outbox
+    from statestore import StateStore
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+_LEVEL_RANK = {name: i for i, name in enumerate(LOG_LEVELS)}
+_LEVEL_ALIASES = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}
+
+
+def rule_revision(rule: Rule) -> str:
+    """Return a short digest of a rule's content; an edited rule gets new idempotency keys."""
+    raw = json.dumps(rule_to_dict(rule), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def _level_ok(minimum: str | None, level: str) -> bool:
+    if minimum is None:
+        return True
+    level = _LEVEL_ALIASES.get(level, level)
+    return _LEVEL_RANK.get(level, _LEVEL_RANK["info"]) >= _LEVEL_RANK[minimum]
+
+
+class _Compiled:
+    """A rule plus what evaluation needs precomputed (regex, revision)."""
+
+    __slots__ = ("regex", "revision", "rule")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.revision = rule_revision(rule)
+        pattern = getattr(rule, "pattern", None)
+        self.regex = re.compile(pattern) if pattern else None
+
+
+class Engine:
+    """Evaluate rules on events and emit notifications.
+
+    Thread-safe: ``process`` and ``poll`` may be called from several threads.
+
+    Args:
+        rules: the rules to evaluate (disabled ones are kept but never evaluated).
+        store: a :class:`statestore.StateStore`; when given, rule states and market memory are
+            restored at start and saved by :meth:`checkpoint`, so they survive a restart.
+        clock: returns the current unix time; inject a fake one in tests.
+        name: the engine's name in the store; engines sharing a name share saved state.
+        outbox: when given, every notification is submitted to it before ``process`` returns.
+
+    Example:
+        >>> from alerts import Engine, Tick, rule_from_dict
+        >>> from decimal import Decimal
+        >>> rule = rule_from_dict({"id": "ibm", "kind": "cross_up", "symbol": "IBM", "level": 150})
+        >>> engine = Engine([rule], clock=lambda: 0.0)
+        >>> engine.process(Tick("IBM", Decimal("149")))
+        []
+        >>> [n.summary for n in engine.process(Tick("IBM", Decimal("151")))]
+        ['IBM crossed up 150 (last 151)']
+    """
+
+    def __init__(
+        self,
+        rules: Iterable[Rule] = (),
+        store: StateStore | None = None,
+        clock: Clock = time.time,
+        *,
+        name: str = "default",
+        outbox: Outbox | None = None,
+    ) -> None:
+        self._clock = clock
+        self._store = store
+        self._name = name
+        self._outbox = outbox
+        self._lock = threading.RLock()
+        self._rules: dict[str, _Compiled] = {}
+        self._states: dict[str, RuleState] = {}
+        self._dirty: set[str] = set()
+        self._books: dict[str, SymbolBook] = {}
+        self._windows: dict[str, MinMaxWindow] = {}
+        self._active: set[str] = set()
+        self._nodata_heap: list[tuple[float, str]] = []
+        self._log_rules: dict[str | None, list[str]] = {}
+        self._anomaly_rules: dict[str, list[str]] = {}
+        self._health_rules: dict[str | None, list[str]] = {}
+        self._health_status: dict[str, str] = {}
+        self._log_hits: dict[str, deque[float]] = {}
+        self._seen_templates: dict[str, set[str]] = {}
+        self._started = clock()
+        self.cursor: str | None = None
+        self.set_rules(rules)
+        if store is not None:
+            self.restore()
+
+    # ------------------------------------------------------------------ rules
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The rules currently loaded."""
+        with self._lock:
+            return [c.rule for c in self._rules.values()]
+
+    def state(self, rule_id: str) -> RuleState:
+        """Return (a copy of) the state of one rule."""
+        with self._lock:
+            st = self._states.get(rule_id)
+            return RuleState.from_json(st.to_json()) if st else RuleState()
+
+    def set_rules(self, rules: Iterable[Rule]) -> None:
+        """Replace the rule set; rules whose content did not change keep their state.
+
+        Raises:
+            ValueError: two rules share an id.
+        """
+        with self._lock:
+            new: dict[str, _Compiled] = {}
+            for rule in rules:
+                if rule.id in new:
+                    raise ValueError(f"duplicate rule id {rule.id!r}")
+                old = self._rules.get(rule.id)
+                new[rule.id] = old if old and old.rule == rule else _Compiled(rule)
+            for rid, old in self._rules.items():
+                if rid not in new or new[rid] is not old:
+                    self._unindex(old)
+                    self._states.pop(rid, None)
+                    self._dirty.add(rid)
+                    self._active.discard(rid)
+            for rid, comp in new.items():
+                if self._rules.get(rid) is not comp:
+                    self._index(comp)
+            self._rules = new
+
+    def add_rule(self, rule: Rule) -> None:
+        """Add or replace one rule."""
+        with self._lock:
+            rules = {r.id: r for r in self.rules}
+            rules[rule.id] = rule
+            self.set_rules(rules.values())
+
+    def remove_rule(self, rule_id: str) -> None:
+        """Remove one rule (no-op when absent)."""
+        with self._lock:
+            self.set_rules(r for r in self.rules if r.id != rule_id)
+
+    def _book(self, symbol: str) -> SymbolBook:
+        book = self._books.get(symbol)
+        if book is None:
+            book = self._books[symbol] = SymbolBook()
+        return book
+
+    def _index(self, comp: _Compiled) -> None:
+        rule, rid = comp.rule, comp.rule.id
+        if not rule.enabled:
+            return
+        if isinstance(rule, PriceAboveRule):
+            self._book(rule.symbol).above.add(rule.threshold, rid)
+        elif isinstance(rule, PriceBelowRule):
+            self._book(rule.symbol).below.add(rule.threshold, rid)
+        elif isinstance(rule, CrossingRule):
+            book = self._book(rule.symbol)
+            (book.cross_up if rule.kind == "cross_up" else book.cross_down).add(rule.level, rid)
+        elif isinstance(rule, PriceChannelRule):
+            book = self._book(rule.symbol)
+            book.band_lower.add(rule.lower, rid)
+            book.band_upper.add(rule.upper, rid)
+        elif isinstance(rule, MoveRule):
+            self._book(rule.symbol).moves.append(rid)
+            self._windows[rid] = MinMaxWindow(rule.window)
+        elif isinstance(rule, VolumeSpikeRule):
+            book = self._book(rule.symbol)
+            book.volumes.append(rid)
+            if (book.volume_history.maxlen or 0) < rule.baseline:
+                book.volume_history = deque(book.volume_history, maxlen=rule.baseline)
+        elif isinstance(rule, NoDataRule):
+            book = self._book(rule.symbol)
+            book.nodata.append(rid)
+            seen = book.last_seen if book.last_seen is not None else self._started
+            heapq.heappush(self._nodata_heap, (seen + rule.period, rid))
+        elif isinstance(rule, LogPatternRule | LogFrequencyRule | NewTemplateRule):
+            self._log_rules.setdefault(rule.source, []).append(rid)
+            if isinstance(rule, LogFrequencyRule):
+                self._log_hits[rid] = deque()
+            if isinstance(rule, NewTemplateRule):
+                self._anomaly_rules.setdefault("new_template", []).append(rid)
+                self._seen_templates.setdefault(rid, set())
+        elif isinstance(rule, AnomalyRule):
+            for kind in rule.kinds:
+                self._anomaly_rules.setdefault(kind, []).append(rid)
+        elif isinstance(rule, HealthRule):
+            self._health_rules.setdefault(rule.check, []).append(rid)
+
+    def _unindex(self, comp: _Compiled) -> None:
+        rule, rid = comp.rule, comp.rule.id
+        symbol = getattr(rule, "symbol", None)
+        if symbol is not None and symbol in self._books:
+            book = self._books[symbol]
+            if isinstance(rule, PriceAboveRule):
+                book.above.remove(rule.threshold, rid)
+            elif isinstance(rule, PriceBelowRule):
+                book.below.remove(rule.threshold, rid)
+            elif isinstance(rule, CrossingRule):
+                book.cross_up.remove(rule.level, rid)
+                book.cross_down.remove(rule.level, rid)
+            elif isinstance(rule, PriceChannelRule):
+                book.band_lower.remove(rule.lower, rid)
+                book.band_upper.remove(rule.upper, rid)
+            for bucket in (book.moves, book.volumes, book.nodata):
+                if rid in bucket:
+                    bucket.remove(rid)
+            book.active.discard(rid)
+        self._windows.pop(rid, None)
+        self._log_hits.pop(rid, None)
+        self._seen_templates.pop(rid, None)
+        indexes: list[dict[Any, list[str]]] = [
+            self._log_rules,
+            self._anomaly_rules,
+            self._health_rules,
+        ]
+        for index in indexes:
+            for ids in index.values():
+                if rid in ids:
+                    ids.remove(rid)
+
+    # ------------------------------------------------------------- evaluation
+
+    def process(self, event: Event) -> list[Notification]:
+        """Evaluate one event against the rules that can match it.
+
+        Args:
+            event: a :class:`Tick`, :class:`LogEvent`, :class:`Anomaly` or :class:`HealthEvent`.
+
+        Returns:
+            The notifications this event caused (already submitted to the outbox, if any).
+        """
+        with self._lock:
+            now = self._clock()
+            eid = event.id or _digest(event.to_payload())
+            out: list[Notification] = []
+            if isinstance(event, Tick):
+                self._on_tick(event, eid, now, out)
+            elif isinstance(event, LogEvent):
+                self._on_log(event, eid, now, out)
+            elif isinstance(event, Anomaly):
+                self._on_anomaly(event, eid, now, out)
+            else:
+                self._on_health(event, eid, now, out)
+            if out and self._outbox is not None:
+                self._outbox.submit(out)
+            return out
+
+    def process_many(self, events: Iterable[Event]) -> list[Notification]:
+        """Process events in order; return all their notifications."""
+        out: list[Notification] = []
+        for event in events:
+            out.extend(self.process(event))
+        return out
+
+    def poll(self) -> list[Notification]:
+        """Advance time-based transitions: ``for`` elapsed, ``keep_firing_for`` expired, windows
+        slid, reminders due, symbols gone quiet (``no_data``). Call it about once a second.
+
+        Returns:
+            The notifications caused by the passage of time.
+        """
+        with self._lock:
+            now = self._clock()
+            out: list[Notification] = []
+            heap = self._nodata_heap
+            while heap and heap[0][0] <= now:
+                _, rid = heapq.heappop(heap)
+                comp = self._rules.get(rid)
+                if comp is None or not isinstance(comp.rule, NoDataRule) or not comp.rule.enabled:
+                    continue
+                book = self._book(comp.rule.symbol)
+                seen = book.last_seen if book.last_seen is not None else self._started
+                due = seen + comp.rule.period
+                if due > now:
+                    heapq.heappush(heap, (due, rid))
+                    continue
+                st = self._st(rid)
+                if not st.cond:
+                    silent = now - seen
+                    summary = f"no data for {comp.rule.symbol} for {silent:.0f}s"
+                    firing = f"nodata:{book.last_event or 'start'}"
+                    self._set_cond(comp, st, True, now, firing, summary, None, out)
+            for rid in list(self._active):
+                comp = self._rules.get(rid)
+                if comp is None:
+                    self._active.discard(rid)
+                    continue
+                st = self._st(rid)
+                rule = comp.rule
+                if isinstance(rule, LogFrequencyRule):
+                    hits = self._log_hits[rid]
+                    while hits and hits[0] <= now - rule.window:
+                        hits.popleft()
+                    if st.cond and len(hits) < rule.count:
+                        st.cond, st.cleared_at = False, now
+                        self._dirty.add(rid)
+                elif isinstance(rule, MoveRule):
+                    window = self._windows[rid]
+                    window.expire(now)
+                    book = self._book(rule.symbol)
+                    price = book.last_price
+                    if st.cond and price is not None and not self._move_text(rule, window, price):
+                        st.cond, st.cleared_at = False, now
+                        self._dirty.add(rid)
+                self._advance(comp, st, now, out)
+            if out and self._outbox is not None:
+                self._outbox.submit(out)
+            return out
+
+    def _st(self, rid: str) -> RuleState:
+        st = self._states.get(rid)
+        if st is None:
+            st = self._states[rid] = RuleState()
+        return st
+
+    def _on_tick(self, tick: Tick, eid: str, now: float, out: list[Notification]) -> None:
+        book = self._books.get(tick.symbol)
+        if book is None:
+            return
+        p1, p0 = tick.price, book.last_price
+        book.last_price, book.last_seen, book.last_event = p1, now, eid
+        sym, rules = tick.symbol, self._rules
+        if p0 is None:
+            above = book.above
+            for rid in above.ids[: above.left(p1)]:
+                self._level(rules[rid], True, now, eid, f"{sym} price {p1} is above", p1, out)
+            below = book.below
+            for rid in below.ids[below.right(p1) :]:
+                self._level(rules[rid], True, now, eid, f"{sym} price {p1} is below", p1, out)
+        elif p1 != p0:
+            lo, hi = (p0, p1) if p0 < p1 else (p1, p0)
+            up = p1 > p0
+            above, below = book.above, book.below
+            for rid in above.ids[above.left(lo) : above.left(hi)]:
+                self._level(rules[rid], up, now, eid, f"{sym} price {p1} is above", p1, out)
+            for rid in below.ids[below.right(lo) : below.right(hi)]:
+                self._level(rules[rid], not up, now, eid, f"{sym} price {p1} is below", p1, out)
+            crossed = book.cross_up if up else book.cross_down
+            word = "up" if up else "down"
+            for rid in crossed.ids[crossed.right(lo) : crossed.right(hi)]:
+                comp = rules[rid]
+                level = comp.rule.level  # type: ignore[union-attr]
+                summary = f"{sym} crossed {word} {level} (last {p1})"
+                self._occur(comp, now, eid, summary, p1, out)
+            bl, bu = book.band_lower, book.band_upper
+            if bl:
+                candidates = set(bl.ids[bl.right(lo) : bl.right(hi)])
+                candidates.update(bu.ids[bu.left(lo) : bu.left(hi)])
+                for rid in sorted(candidates):
+                    comp = rules[rid]
+                    band = comp.rule
+                    assert isinstance(band, PriceChannelRule)  # noqa: S101 - index invariant
+                    inside0 = band.lower <= p0 <= band.upper
+                    inside1 = band.lower <= p1 <= band.upper
+                    if inside1 and not inside0 and band.kind == "channel_enter":
+                        summary = f"{sym} entered {band.lower}..{band.upper} (last {p1})"
+                        self._occur(comp, now, eid, summary, p1, out)
+                    elif inside0 and not inside1 and band.kind == "channel_exit":
+                        summary = f"{sym} left {band.lower}..{band.upper} (last {p1})"
+                        self._occur(comp, now, eid, summary, p1, out)
+        for rid in book.moves:
+            comp = rules[rid]
+            move = comp.rule
+            assert isinstance(move, MoveRule)  # noqa: S101 - index invariant
+            window = self._windows[rid]
+            window.push(now, p1)
+            text = self._move_text(move, window, p1)
+            self._level(comp, text is not None, now, eid, text or "", p1, out)
+        if tick.volume is not None and book.volumes:
+            history = book.volume_history
+            for rid in book.volumes:
+                comp = rules[rid]
+                spike = comp.rule
+                assert isinstance(spike, VolumeSpikeRule)  # noqa: S101 - index invariant
+                recent = list(history)[-spike.baseline :]
+                cond, text = False, ""
+                if len(recent) >= spike.min_samples:
+                    mean = sum(recent, Decimal(0)) / len(recent)
+                    if mean > 0 and tick.volume >= mean * Decimal(str(spike.factor)):
+                        cond = True
+                        ratio = tick.volume / mean
+                        text = f"{sym} volume {tick.volume} is {ratio:.1f}x its baseline {mean:.0f}"
+                self._level(comp, cond, now, eid, text, tick.volume, out)
+            history.append(tick.volume)
+        for rid in book.nodata:
+            st = self._states.get(rid)
+            if st is not None and st.cond:
+                self._set_cond(rules[rid], st, False, now, eid, "", p1, out)
+            heapq.heappush(self._nodata_heap, (now + rules[rid].rule.period, rid))  # type: ignore[union-attr]
+        for rid in list(book.active):
+            active = rules.get(rid)
+            if active is None:
+                continue
+            comp = active
+            st = self._st(rid)
+            if st.cond and isinstance(comp.rule, PriceAboveRule | PriceBelowRule):
+                word = "above" if comp.rule.kind == "price_above" else "below"
+                st.extra["summary"] = f"{sym} price {p1} is {word} {comp.rule.threshold}"
+                st.value = str(p1)
+            self._advance(comp, st, now, out)
+
+    @staticmethod
+    def _move_text(rule: MoveRule, window: MinMaxWindow, price: Decimal) -> str | None:
+        low, high = window.low, window.high
+        if low is None or high is None:
+            return None
+        moves: list[tuple[str, Decimal, Decimal]] = []
+        if rule.direction in ("up", "any"):
+            moves.append(("up", price - low, low))
+        if rule.direction in ("down", "any"):
+            moves.append(("down", high - price, high))
+        for word, delta, base in moves:
+            if delta <= 0:
+                continue
+            pct = (delta / base * 100) if base else Decimal(0)
+            if (rule.amount is not None and delta >= rule.amount) or (
+                rule.percent is not None and base and pct >= rule.percent
+            ):
+                return (
+                    f"{rule.symbol} moved {word} {delta} ({pct:.2f}%) within "
+                    f"{rule.window:g}s (last {price})"
+                )
+        return None
+
+    def _on_log(self, event: LogEvent, eid: str, now: float, out: list[Notification]) -> None:
+        for key in (None, event.source) if event.source else (None,):
+            for rid in self._log_rules.get(key, ()):
+                comp = self._rules[rid]
+                rule = comp.rule
+                if isinstance(rule, NewTemplateRule):
+                    if event.template_id:
+                        self._new_template(
+                            comp, event.template_id, event.template, event.source, now, out
+                        )
+                    continue
+                assert isinstance(rule, LogPatternRule | LogFrequencyRule)  # noqa: S101
+                if not _level_ok(rule.min_level, event.level):
+                    continue
+                if rule.template_id is not None and rule.template_id != event.template_id:
+                    continue
+                if comp.regex is not None and not comp.regex.search(event.message):
+                    continue
+                if isinstance(rule, LogPatternRule):
+                    summary = f"{event.source or 'log'} {event.level}: {event.message[:300]}"
+                    self._occur(comp, now, eid, summary, None, out)
+                else:
+                    hits = self._log_hits[rid]
+                    hits.append(now)
+                    while hits and hits[0] <= now - rule.window:
+                        hits.popleft()
+                    cond = len(hits) >= rule.count
+                    summary = (
+                        f"{len(hits)} matching log events within {rule.window:g}s "
+                        f"(threshold {rule.count}); last: {event.message[:200]}"
+                    )
+                    self._level(comp, cond, now, eid, summary, Decimal(len(hits)), out)
+
+    def _new_template(
+        self,
+        comp: _Compiled,
+        template_id: str,
+        template: str,
+        source: str,
+        now: float,
+        out: list[Notification],
+    ) -> None:
+        seen = self._seen_templates[comp.rule.id]
+        if template_id in seen:
+            return
+        seen.add(template_id)
+        self._dirty.add(comp.rule.id)
+        summary = f"new log template in {source or 'logs'}: {template or template_id}"
+        self._occur(comp, now, f"tpl:{template_id}", summary, None, out)
+
+    def _on_anomaly(self, event: Anomaly, eid: str, now: float, out: list[Notification]) -> None:
+        for rid in self._anomaly_rules.get(event.kind, ()):
+            comp = self._rules[rid]
+            rule = comp.rule
+            if rule.source is not None and rule.source != event.source:  # type: ignore[union-attr]
+                continue
+            if isinstance(rule, NewTemplateRule):
+                key = event.template_id or event.template
+                if key:
+                    self._new_template(comp, key, event.template, event.source, now, out)
+                continue
+            assert isinstance(rule, AnomalyRule)  # noqa: S101
+            if event.count < rule.min_count:
+                continue
+            summary = (
+                f"{event.kind} in {event.source or 'logs'}: {event.template or event.template_id}"
+                f" (count {event.count}, baseline {event.baseline:g})"
+            )
+            self._occur(comp, now, eid, summary, Decimal(event.count), out)
+
+    def _on_health(self, event: HealthEvent, eid: str, now: float, out: list[Notification]) -> None:
+        self._health_status[event.check] = event.status
+        for key in (None, event.check):
+            for rid in self._health_rules.get(key, ()):
+                comp = self._rules[rid]
+                rule = comp.rule
+                assert isinstance(rule, HealthRule)  # noqa: S101
+                cond = event.status in rule.statuses
+                summary = f"health check {event.check} is {event.status}: {event.detail}"
+                self._level(comp, cond, now, eid, summary, None, out)
+
+    # ---------------------------------------------------------- state machine
+
+    def _scheduled(self, comp: _Compiled, now: float) -> bool:
+        schedule = comp.rule.schedule
+        return schedule is None or schedule.active_at(utc(now))
+
+    def _level(
+        self,
+        comp: _Compiled,
+        cond: bool,
+        now: float,
+        eid: str,
+        summary: str,
+        value: Decimal | None,
+        out: list[Notification],
+    ) -> None:
+        rid = comp.rule.id
+        st = self._states.get(rid)
+        if st is None:
+            if not cond:
+                return
+            st = self._st(rid)
+        if (
+            cond
+            and not summary.endswith(")")
+            and isinstance(comp.rule, PriceAboveRule | PriceBelowRule)
+        ):
+            summary = f"{summary} {comp.rule.threshold}"
+        self._set_cond(comp, st, cond, now, eid, summary, value, out)
+
+    def _set_cond(
+        self,
+        comp: _Compiled,
+        st: RuleState,
+        cond: bool,
+        now: float,
+        eid: str,
+        summary: str,
+        value: Decimal | None,
+        out: list[Notification],
+    ) -> None:
+        rid = comp.rule.id
+        if cond:
+            if st.status == "inactive":
+                st.episode = eid
+            st.extra["summary"] = summary
+            st.value = None if value is None else str(value)
+        elif st.cond:
+            st.cleared_at = now
+        st.cond = cond
+        self._dirty.add(rid)
+        self._advance(comp, st, now, out)
+
+    def _occur(
+        self,
+        comp: _Compiled,
+        now: float,
+        eid: str,
+        summary: str,
+        value: Decimal | None,
+        out: list[Notification],
+    ) -> None:
+        if not self._scheduled(comp, now):
+            return
+        st = self._st(comp.rule.id)
+        if st.status == "firing":
+            st.cleared_at = now
+            self._dirty.add(comp.rule.id)
+            self._advance(comp, st, now, out)
+            return
+        st.episode = eid
+        st.extra["summary"] = summary
+        st.value = None if value is None else str(value)
+        st.status, st.since, st.cond, st.cleared_at = "firing", now, False, now
+        st.notified_episode, st.repeats = False, 0
+        st.fired += 1
+        self._dirty.add(comp.rule.id)
+        self._notify_firing(comp, st, now, out)
+        self._advance(comp, st, now, out)
+
+    def _advance(self, comp: _Compiled, st: RuleState, now: float, out: list[Notification]) -> None:
+        rule, rid = comp.rule, comp.rule.id
+        before = st.status
+        if st.status == "inactive" and st.cond and self._scheduled(comp, now):
+            st.status, st.since = "pending", now
+        if st.status == "pending":
+            if not st.cond:
+                st.status = "inactive"
+            elif now - st.since >= rule.for_:
+                st.status, st.since, st.notified_episode, st.repeats = "firing", now, False, 0
+                st.fired += 1
+                self._notify_firing(comp, st, now, out)
+        elif st.status == "firing":
+            if not st.cond and now - st.cleared_at >= rule.keep_firing_for:
+                st.status = "inactive"
+                if rule.notify_resolved and st.notified_episode:
+                    self._emit(comp, st, "resolved", now, out)
+                st.notified_episode = False
+            elif not st.notified_episode:
+                self._notify_firing(comp, st, now, out)
+            elif (
+                rule.trigger.mode == "interval"
+                and st.cond
+                and st.last_notified is not None
+                and now - st.last_notified >= (rule.trigger.interval or 0)
+            ):
+                st.repeats += 1
+                self._emit(comp, st, "firing", now, out)
+        if st.status != before:
+            self._dirty.add(rid)
+        symbol = getattr(rule, "symbol", None)
+        book = self._books.get(symbol) if symbol else None
+        if st.status == "inactive":
+            self._active.discard(rid)
+            if book is not None:
+                book.active.discard(rid)
+        else:
+            self._active.add(rid)
+            if book is not None:
+                book.active.add(rid)
+
+    def _notify_firing(
+        self, comp: _Compiled, st: RuleState, now: float, out: list[Notification]
+    ) -> None:
+        trigger = comp.rule.trigger
+        if trigger.mode == "once" and st.spent:
+            st.suppressed += 1
+            st.notified_episode = True  # nothing more to send for this episode
+            return
+        gap = trigger.cooldown
+        if trigger.mode == "interval":
+            gap = max(gap, trigger.interval or 0)
+        if st.last_notified is not None and now - st.last_notified < gap:
+            st.suppressed += 1
+            return
+        if trigger.mode == "once":
+            st.spent = True
+        self._emit(comp, st, "firing", now, out)
+
+    def _emit(
+        self,
+        comp: _Compiled,
+        st: RuleState,
+        status: Literal["firing", "resolved"],
+        now: float,
+        out: list[Notification],
+    ) -> None:
+        rule = comp.rule
+        summary = str(st.extra.get("summary", rule.title))
+        if status == "resolved":
+            summary = f"resolved: {summary}"
+        else:
+            st.last_notified = now
+            st.notified_episode = True
+        out.append(
+            Notification(
+                id=notification_id(rule.id, comp.revision, st.episode, status, st.repeats),
+                rule_id=rule.id,
+                rule_name=rule.title,
+                kind=rule.kind,
+                status=status,
+                severity=rule.severity,
+                summary=summary,
+                symbol=getattr(rule, "symbol", None),
+                value=st.value,
+                firing_id=st.episode,
+                repeat=st.repeats,
+                at=utc(now),
+                labels=dict(rule.labels),
+                channels=rule.channels,
+                actions=rule.actions if status == "firing" else (),
+                details={"description": rule.description} if rule.description else {},
+            )
+        )
+        self._dirty.add(rule.id)
+
+    # ------------------------------------------------------------ persistence
+
+    def _key(self, part: str) -> str:
+        return f"alerts:engine:{self._name}:{part}"
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the engine's memory (states, last prices, cursor) as JSON data."""
+        with self._lock:
+            return {
+                "version": 1,
+                "cursor": self.cursor,
+                "revisions": {rid: c.revision for rid, c in self._rules.items()},
+                "states": {
+                    rid: st.to_json() for rid, st in self._states.items() if not st.is_default
+                },
+                "books": {
+                    sym: {
+                        "last_price": None if b.last_price is None else str(b.last_price),
+                        "last_seen": b.last_seen,
+                        "last_event": b.last_event,
+                        "volumes": [str(v) for v in b.volume_history],
+                    }
+                    for sym, b in self._books.items()
+                    if b.last_seen is not None
+                },
+                "log_hits": {rid: list(h) for rid, h in self._log_hits.items() if h},
+                "templates": {rid: sorted(s) for rid, s in self._seen_templates.items() if s},
+                "health": dict(self._health_status),
+            }
+
+    def load_snapshot(self, data: dict[str, Any]) -> None:
+        """Restore memory saved by :meth:`snapshot`; states of edited rules are dropped."""
+        with self._lock:
+            revisions: dict[str, str] = data.get("revisions", {})
+            self.cursor = data.get("cursor")
+            for rid, raw in data.get("states", {}).items():
+                comp = self._rules.get(rid)
+                if comp is not None and revisions.get(rid) == comp.revision:
+                    st = self._states[rid] = RuleState.from_json(raw)
+                    if st.status != "inactive":
+                        self._active.add(rid)
+                        symbol = getattr(comp.rule, "symbol", None)
+                        if symbol in self._books:
+                            self._books[symbol].active.add(rid)
+            for sym, raw in data.get("books", {}).items():
+                book = self._books.get(sym)
+                if book is None:
+                    continue
+                price = raw.get("last_price")
+                book.last_price = None if price is None else Decimal(price)
+                book.last_seen = raw.get("last_seen")
+                book.last_event = raw.get("last_event", "")
+                book.volume_history.extend(Decimal(v) for v in raw.get("volumes", ()))
+                for rid in book.nodata:
+                    period = self._rules[rid].rule.period  # type: ignore[union-attr]
+                    heapq.heappush(self._nodata_heap, ((book.last_seen or 0) + period, rid))
+            for rid, hits in data.get("log_hits", {}).items():
+                if rid in self._log_hits:
+                    self._log_hits[rid].extend(hits)
+            for rid, seen in data.get("templates", {}).items():
+                if rid in self._seen_templates:
+                    self._seen_templates[rid].update(seen)
+            self._health_status.update(data.get("health", {}))
+
+    def checkpoint(self) -> None:
+        """Save the snapshot (and the stream cursor) to the store; no-op without a store.
+
+        Call it after the notifications of the processed events are in the outbox: a crash
+        before the checkpoint replays those events, and the outbox drops the repeats.
+        """
+        if self._store is None:
+            return
+        raw = json.dumps(self.snapshot(), separators=(",", ":")).encode()
+        self._store.set(self._key("snapshot"), raw)
+        with self._lock:
+            self._dirty.clear()
+
+    def restore(self) -> bool:
+        """Load the last checkpoint from the store.
+
+        Returns:
+            True when a checkpoint was found.
+        """
+        if self._store is None:
+            return False
+        raw = self._store.get(self._key("snapshot"))
+        if raw is None:
+            return False
+        try:
+            self.load_snapshot(json.loads(raw))
+        except (ValueError, TypeError, KeyError):
+            log.warning("alerts engine snapshot unreadable; starting fresh", exc_info=True)
+            return False
+        return True
+
+
+def simulate(
+    rules: Iterable[Rule], events: Iterable[Event], *, start: float = 0.0, step: float = 1.0
+) -> list[Notification]:
+    """Run rules over a sequence of events on a fake clock and return what would be sent.
+
+    Nothing is stored or delivered: this is what ``alerts check --events`` and the bridge's
+    ``POST /v1/alerts/rules/{id}/test`` use.
+
+    Args:
+        rules: the rules to try.
+        events: the events, in order; the clock advances ``step`` seconds per event.
+        start: the clock's start (unix time).
+        step: seconds between events.
+
+    Returns:
+        The notifications, in order.
+    """
+    now = [start]
+    engine = Engine(rules, clock=lambda: now[0])
+    out: list[Notification] = []
+    for event in events:
+        out.extend(engine.process(event))
+        out.extend(engine.poll())
+        now[0] += step
+    return out

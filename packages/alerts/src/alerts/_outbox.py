@@ -1,0 +1,363 @@
+"""The durable outbox, the history, and the delivery worker.
+
+One queue item per (notification, channel) and per (notification, action): the item id is a
+hash of the notification's idempotency key and the target, so the store's enqueue de-duplication
+keeps each delivery once however many engine processes (or replays) submit it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from alerts._exceptions import (
+    ActionError,
+    ActionNotAllowedError,
+    ChannelError,
+    ChannelPermanentError,
+    ChannelRateLimitedError,
+)
+from alerts._notification import Notification
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from alerts._actions import ActionRunner
+    from alerts._channels import Channel
+    from statestore import QueueItem, StateStore
+
+log = logging.getLogger(__name__)
+
+OUTBOX_QUEUE = "alerts:outbox"
+HISTORY_STREAM = "alerts:history"
+
+
+def delivery_id(notification_id: str, target_kind: str, target: str) -> str:
+    """Return the outbox item id of one notification for one channel or action."""
+    raw = f"{notification_id}\x1f{target_kind}\x1f{target}"
+    return "dlv_" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One delivery waiting in the outbox (or dead).
+
+    Attributes:
+        id: the outbox item id; target_kind: ``channel`` or ``action``; target: its name.
+        attempts: claims so far; available_at: when it may be tried next (unix time).
+        reason: why it died (dead letters only).
+    """
+
+    id: str
+    target_kind: str
+    target: str
+    notification: Notification
+    attempts: int
+    available_at: float
+    created_at: float
+    reason: str | None = None
+    dead_at: float | None = None
+
+
+def _decode(item_id: str, payload: bytes) -> tuple[str, str, Notification, float]:
+    data = json.loads(payload)
+    return (
+        data["target_kind"],
+        data["target"],
+        Notification.model_validate(data["notification"]),
+        float(data.get("created_at", 0.0)),
+    )
+
+
+class Outbox:
+    """Durable outbox in a :class:`statestore.StateStore` (SQLite files or Redis).
+
+    Args:
+        store: the shared store.
+        queue: the queue name.
+        clock: unix time.
+    """
+
+    def __init__(
+        self,
+        store: StateStore,
+        *,
+        queue: str = OUTBOX_QUEUE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self._clock = clock
+
+    def submit(self, notifications: list[Notification]) -> int:
+        """Accept notifications: one durable item per channel and action.
+
+        A notification already submitted (same idempotency key) is not added again. A
+        notification with neither channels nor actions is recorded in the history only.
+
+        Returns:
+            How many new deliveries were queued.
+        """
+        added = 0
+        now = self._clock()
+        for notification in notifications:
+            targets = [("channel", c) for c in notification.channels]
+            targets += [("action", a) for a in notification.actions]
+            first = False
+            for kind, target in targets:
+                payload = json.dumps(
+                    {
+                        "target_kind": kind,
+                        "target": target,
+                        "created_at": now,
+                        "notification": notification.model_dump(mode="json"),
+                    },
+                    separators=(",", ":"),
+                ).encode()
+                if self.store.enqueue(
+                    self.queue, delivery_id(notification.id, kind, target), payload
+                ):
+                    added += 1
+                    first = True
+            if not targets:
+                first = self.store.add(f"alerts:accepted:{notification.id}", b"1", ttl=7 * 86400)
+            if first:
+                self.record(
+                    "accepted",
+                    notification_id=notification.id,
+                    rule_id=notification.rule_id,
+                    status=notification.status,
+                    summary=notification.summary,
+                    targets=[t for _, t in targets],
+                )
+        return added
+
+    def record(self, event: str, **fields: Any) -> None:
+        """Append one line to the alert history stream."""
+        entry = {"event": event, "at": self._clock(), **fields}
+        try:
+            self.store.publish(HISTORY_STREAM, json.dumps(entry, default=str).encode())
+        except Exception:
+            log.warning("could not record alert history", exc_info=True)
+
+    def history(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the newest ``limit`` history entries, oldest first."""
+        entries: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            batch = self.store.read(HISTORY_STREAM, after, count=1000)
+            if not batch:
+                break
+            for entry_id, raw in batch:
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    continue
+                data["id"] = entry_id
+                entries.append(data)
+            after = batch[-1][0]
+            entries = entries[-limit:]
+        return entries[-limit:]
+
+    def pending(self) -> list[OutboxEntry]:
+        """Return the deliveries not yet done (leased ones included)."""
+        out = []
+        for item in self.store.pending(self.queue):
+            kind, target, notification, created = _decode(item.id, item.payload)
+            out.append(
+                OutboxEntry(
+                    item.id, kind, target, notification, item.attempts, item.available_at, created
+                )
+            )
+        return out
+
+    def dead_letters(self) -> list[OutboxEntry]:
+        """Return the deliveries that finally failed."""
+        out = []
+        for dead in self.store.dead_letters(self.queue):
+            kind, target, notification, created = _decode(dead.id, dead.payload)
+            out.append(
+                OutboxEntry(
+                    dead.id,
+                    kind,
+                    target,
+                    notification,
+                    dead.attempts,
+                    dead.dead_at,
+                    created,
+                    dead.reason,
+                    dead.dead_at,
+                )
+            )
+        return out
+
+
+class DeliveryWorker:
+    """Claim outbox items and deliver them; retry with backoff; dead-letter what finally fails.
+
+    Honours 429 Retry-After per channel (every item for that channel waits). A failing channel
+    never stops the others: each delivery is its own item.
+
+    Args:
+        outbox: the outbox.
+        channels: channel name -> channel.
+        actions: runs the rules' actions (None: action items are dead-lettered as unknown).
+        lease: seconds a claimed item stays ours; after a crash it is re-claimed then.
+        batch: items per claim.
+        max_attempts: attempts before a transiently failing delivery is dead-lettered.
+        max_age: seconds after acceptance before it is dead-lettered (an outage of hours is
+            survived: the default is two days).
+        backoff_base, backoff_cap: exponential backoff ``base * 2**(attempts-1)`` capped, with
+            jitter.
+        clock: unix time.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        actions: ActionRunner | None = None,
+        *,
+        lease: float = 60.0,
+        batch: int = 20,
+        max_attempts: int = 50,
+        max_age: float = 2 * 86400.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 900.0,
+        idle_wait: float = 0.05,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.actions = actions
+        self.lease, self.batch = lease, batch
+        self.max_attempts, self.max_age = max_attempts, max_age
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.idle_wait = idle_wait
+        self._clock = clock
+        self._paused: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.delivered = 0
+        self.failed = 0
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait before attempt ``attempts + 1`` (exponential, capped, jittered)."""
+        base = min(self.backoff_cap, self.backoff_base * 2.0 ** max(0, attempts - 1))
+        return base * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not crypto
+
+    def run_once(self) -> int:
+        """Claim one batch and handle it.
+
+        Returns:
+            How many items were handled (0 when nothing was due).
+        """
+        store, queue = self.outbox.store, self.outbox.queue
+        items = store.claim(queue, lease=self.lease, count=self.batch)
+        for item in items:
+            try:
+                self._handle(item)
+            except Exception:
+                log.warning("delivery crashed", exc_info=True, extra={"item": item.id})
+                store.retry(
+                    queue, item.id, available_at=self._clock() + self.backoff(item.attempts)
+                )
+        return len(items)
+
+    def _handle(self, item: QueueItem) -> None:
+        store, queue = self.outbox.store, self.outbox.queue
+        try:
+            kind, target, notification, created = _decode(item.id, item.payload)
+        except (ValueError, KeyError, TypeError) as exc:
+            store.dead(queue, item.id, reason=f"unreadable item: {exc}")
+            return
+        now = self._clock()
+        paused = self._paused.get(target, 0.0)
+        if kind == "channel" and paused > now:
+            store.retry(queue, item.id, available_at=paused)
+            return
+        context = {
+            "notification_id": notification.id,
+            "rule_id": notification.rule_id,
+            "target": target,
+            "attempts": item.attempts,
+        }
+        try:
+            if kind == "channel":
+                channel = self.channels.get(target)
+                if channel is None:
+                    raise ChannelPermanentError(f"channel {target!r} is not configured")
+                channel.send(notification)
+            else:
+                if self.actions is None or target not in self.actions:
+                    raise ActionNotAllowedError(f"action {target!r} is not configured")
+                self.actions.run(target, notification)
+        except ChannelRateLimitedError as exc:
+            until = self._clock() + exc.retry_after
+            self._paused[target] = until
+            store.retry(queue, item.id, available_at=until)
+            self.outbox.record("rate_limited", retry_after=exc.retry_after, **context)
+            log.info("channel rate limited", extra={**context, "retry_after": exc.retry_after})
+        except (ChannelPermanentError, ActionNotAllowedError) as exc:
+            self._die(item, str(exc), context)
+        except (ChannelError, ActionError) as exc:
+            age = self._clock() - created
+            if item.attempts >= self.max_attempts or age >= self.max_age:
+                self._die(item, f"gave up after {item.attempts} attempts: {exc}", context)
+            else:
+                wait = self.backoff(item.attempts)
+                store.retry(queue, item.id, available_at=self._clock() + wait)
+                self.outbox.record("retry", error=str(exc), wait=round(wait, 3), **context)
+                log.info("delivery failed; will retry", extra={**context, "error": str(exc)})
+        else:
+            store.ack(queue, item.id)
+            self.delivered += 1
+            latency = self._clock() - notification.at.timestamp()
+            self.outbox.record("delivered", latency=round(latency, 4), kind=kind, **context)
+
+    def _die(self, item: QueueItem, reason: str, context: dict[str, Any]) -> None:
+        self.outbox.store.dead(self.outbox.queue, item.id, reason=reason[:500])
+        self.failed += 1
+        self.outbox.record("dead", reason=reason[:500], **context)
+        log.warning("delivery dead-lettered", extra={**context, "reason": reason[:500]})
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Deliver until ``stop`` (or :meth:`stop`) is set."""
+        stop = stop or self._stop
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.warning("delivery loop error", exc_info=True)
+                handled = 0
+            if not handled:
+                stop.wait(self.idle_wait)
+
+    def start(self) -> None:
+        """Run the worker in a daemon thread."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="alerts-delivery", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the thread started by :meth:`start` and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    async def arun(self) -> None:
+        """Deliver until cancelled, as an asyncio task (blocking I/O runs in a thread)."""
+        while True:
+            handled = await asyncio.to_thread(self.run_once)
+            if not handled:
+                await asyncio.sleep(self.idle_wait)

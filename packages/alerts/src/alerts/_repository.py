@@ -1,0 +1,128 @@
+"""Rules kept in the state store, for the bridge's CRUD routes and `alerts run --from-store`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from alerts._exceptions import (
+    DuplicateRuleError,
+    RuleValidationError,
+    UnknownRuleError,
+    ValidationIssue,
+)
+from alerts._loader import _format_loc, _real_path
+from alerts._rules import RULE_ADAPTER, Rule, rule_to_dict
+
+if TYPE_CHECKING:
+    from statestore import StateStore
+
+RULES_KEY = "alerts:rules"
+
+
+def validate_rule(data: dict[str, Any]) -> Rule:
+    """Validate one rule given as JSON data.
+
+    Raises:
+        RuleValidationError: with one issue per invalid field (``threshold``, ``trigger.mode``…).
+    """
+    try:
+        return RULE_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors(include_url=False):
+            path = _real_path(data, tuple(error["loc"]))
+            issues.append(ValidationIssue(_format_loc(path), error["msg"]))
+        raise RuleValidationError(issues) from None
+
+
+class RuleRepository:
+    """Create, read, update and delete rules persisted in the store (atomic across processes).
+
+    Args:
+        store: the shared :class:`statestore.StateStore`.
+        key: where the rules live.
+    """
+
+    def __init__(self, store: StateStore, *, key: str = RULES_KEY) -> None:
+        self._store = store
+        self._key = key
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        raw = self._store.get(self._key)
+        return {} if raw is None else dict(json.loads(raw))
+
+    def _save(self, rules: dict[str, dict[str, Any]]) -> None:
+        self._store.set(self._key, json.dumps(rules, separators=(",", ":")).encode())
+        self._store.incr(f"{self._key}:version")
+
+    def version(self) -> int:
+        """A counter that grows on every change (engines poll it to reload)."""
+        return self._store.incr(f"{self._key}:version", 0)
+
+    def list(self) -> list[Rule]:
+        """Return every rule, ordered by id."""
+        return [RULE_ADAPTER.validate_python(d) for _, d in sorted(self._load().items())]
+
+    def get(self, rule_id: str) -> Rule:
+        """Return one rule.
+
+        Raises:
+            UnknownRuleError: no such rule.
+        """
+        data = self._load().get(rule_id)
+        if data is None:
+            raise UnknownRuleError(rule_id)
+        return RULE_ADAPTER.validate_python(data)
+
+    def create(self, rule: Rule | dict[str, Any]) -> Rule:
+        """Add a rule.
+
+        Raises:
+            RuleValidationError: invalid data. DuplicateRuleError: the id exists.
+        """
+        rule = validate_rule(rule) if isinstance(rule, dict) else rule
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            rules = self._load()
+            if rule.id in rules:
+                raise DuplicateRuleError(f"rule {rule.id!r} already exists")
+            rules[rule.id] = rule_to_dict(rule)
+            self._save(rules)
+        return rule
+
+    def update(self, rule: Rule | dict[str, Any]) -> Rule:
+        """Replace an existing rule (same id).
+
+        Raises:
+            RuleValidationError: invalid data. UnknownRuleError: no such rule.
+        """
+        rule = validate_rule(rule) if isinstance(rule, dict) else rule
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            rules = self._load()
+            if rule.id not in rules:
+                raise UnknownRuleError(rule.id)
+            rules[rule.id] = rule_to_dict(rule)
+            self._save(rules)
+        return rule
+
+    def put(self, rule: Rule) -> Rule:
+        """Create or replace a rule."""
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            rules = self._load()
+            rules[rule.id] = rule_to_dict(rule)
+            self._save(rules)
+        return rule
+
+    def delete(self, rule_id: str) -> None:
+        """Delete a rule.
+
+        Raises:
+            UnknownRuleError: no such rule.
+        """
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            rules = self._load()
+            if rules.pop(rule_id, None) is None:
+                raise UnknownRuleError(rule_id)
+            self._save(rules)
