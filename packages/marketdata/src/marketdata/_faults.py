@@ -1,0 +1,48 @@
+"""Internal fault signals between providers and the fetch engine.
+
+Providers raise these from ``parse``; the engine turns them into retries, key rests,
+failover, stale answers or one public error (see ``_exceptions``). They never leave the
+package. Their messages are short and never contain a key or a URL.
+"""
+
+from __future__ import annotations
+
+
+class Fault(Exception):  # noqa: N818 - internal signals, never raised to callers
+    """A provider could not answer this query. ``retryable`` says whether to retry it."""
+
+    retryable = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class TransientFault(Fault):
+    """Timeouts, connection errors, 5xx, empty or malformed bodies: worth a retry."""
+
+    retryable = True
+
+
+class LimitFault(Fault):
+    """The key hit a limit (HTTP 429, or Alpha Vantage's HTTP-200 ``Note``/``Information``).
+
+    Attributes:
+        retry_after: Seconds the key should rest; None means the configured default.
+    """
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class AccessFault(Fault):
+    """The key may not use this endpoint (401 invalid key, 403 premium-only)."""
+
+
+class UnknownFault(Fault):
+    """The provider does not know the symbol (``{"Global Quote": {}}``, all-zero quotes)."""
+
+
+class RequestFault(Fault):
+    """The provider rejected the request itself (HTTP 400, 404, 422)."""

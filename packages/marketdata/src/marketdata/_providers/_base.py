@@ -1,0 +1,169 @@
+"""The provider protocol and the values that cross it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from marketdata._faults import AccessFault, LimitFault, RequestFault, TransientFault
+from marketdata._models import History, Interval, NewsItem, Profile, Quote, SymbolMatch
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date, datetime
+
+    from marketdata._keys import ApiKey
+
+Kind = Literal["quote", "history", "news", "profile", "search"]
+Result = Quote | History | Profile | list[NewsItem] | list[SymbolMatch]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One distinct datum a caller asks for; equal queries share one cache entry."""
+
+    kind: Kind
+    symbol: str | None = None
+    interval: Interval | None = None
+    start: date | None = None
+    end: date | None = None
+    adjusted: bool = False
+    text: str | None = None
+    limit: int | None = None
+
+    @property
+    def cache_key(self) -> str:
+        """A stable key naming this datum (no provider, no key)."""
+        parts = [
+            self.kind,
+            self.symbol or "",
+            self.interval or "",
+            self.start.isoformat() if self.start else "",
+            self.end.isoformat() if self.end else "",
+            "adj" if self.adjusted else "",
+            (self.text or "").lower(),
+            str(self.limit or ""),
+        ]
+        return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP GET to make: the key is already placed in ``params`` or ``headers``."""
+
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    endpoint: str = ""
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What came back, before parsing."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Provider(Protocol):
+    """A market-data provider: builds requests and parses their answers.
+
+    A new provider is one module implementing this protocol plus a line in the registry.
+    """
+
+    name: str
+    base_url: str
+
+    def supports(self, query: Query, key: ApiKey) -> bool:
+        """Whether this provider, with this key, can answer ``query`` at all."""
+        ...
+
+    def build(self, query: Query, key: ApiKey, now: datetime) -> Request:
+        """The HTTP request answering ``query``."""
+        ...
+
+    def parse(self, query: Query, response: RawResponse, fetched_at: datetime) -> Result:
+        """Parse an answer into models, or raise a ``_faults.Fault``."""
+        ...
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a body with exact decimals.
+
+    Raises:
+        TransientFault: the body is empty or not JSON.
+    """
+    if not body.strip():
+        raise TransientFault("empty body")
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise TransientFault("malformed JSON body") from None
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds form), if present and sane."""
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 86_400 else None
+
+
+def check_status(response: RawResponse) -> None:
+    """Map HTTP status codes shared by every provider to faults.
+
+    Raises:
+        LimitFault: 429.
+        AccessFault: 401, 403.
+        TransientFault: 5xx, 408.
+        RequestFault: other 4xx.
+    """
+    status = response.status
+    if status == 200:
+        return
+    if status == 429:
+        raise LimitFault("HTTP 429", parse_retry_after(response.headers))
+    if status in (401, 403):
+        raise AccessFault(f"HTTP {status}")
+    if status >= 500 or status == 408:
+        raise TransientFault(f"HTTP {status}")
+    raise RequestFault(f"HTTP {status}")
+
+
+def dec(value: Any, *, field_name: str) -> Decimal:
+    """A Decimal from a JSON string or number.
+
+    Raises:
+        TransientFault: the value is not a number (a malformed body).
+    """
+    if isinstance(value, bool) or value is None:
+        raise TransientFault(f"malformed number in {field_name}")
+    try:
+        result = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        raise TransientFault(f"malformed number in {field_name}") from None
+    if not result.is_finite():
+        raise TransientFault(f"malformed number in {field_name}")
+    return result
+
+
+def opt_dec(value: Any, *, field_name: str) -> Decimal | None:
+    """Like :func:`dec`, but ``None``/``""``/``"None"``/``"-"`` give None."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "None", "-")):
+        return None
+    return dec(value, field_name=field_name)
+
+
+def opt_str(value: Any) -> str | None:
+    """A non-empty string or None (providers write missing values as ``""`` or ``"None"``)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in ("", "None", "-") else text
