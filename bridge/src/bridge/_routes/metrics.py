@@ -1,0 +1,21 @@
+"""``GET /metrics``: Prometheus text, aggregated over every worker."""
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from bridge import _metrics
+from bridge._deps import Authorized
+
+router = APIRouter(tags=["metrics"], dependencies=[Authorized])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    summary="Prometheus metrics",
+)
+async def metrics() -> Response:
+    """Requests, latencies, market-data cache and upstream calls, alerts and deliveries."""
+    body, content_type = _metrics.render()
+    return Response(body, media_type=content_type)
