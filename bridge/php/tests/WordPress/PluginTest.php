@@ -62,6 +62,18 @@ final class PluginTest extends TestCase
         self::assertContains($health['status'], ['ok', 'degraded', 'fail']);
     }
 
+    public function testUnixSocketThroughTheWordPressHttpApi(): void
+    {
+        $socket = (string) getenv('SWITCHYARD_TEST_BRIDGE_SOCKET');
+        if ($socket === '') {
+            self::markTestSkipped('SWITCHYARD_TEST_BRIDGE_SOCKET not set');
+        }
+        $client = new Client('unix://' . $socket);
+        self::assertInstanceOf(WordPressTransport::class, Client::defaultTransport());
+        self::assertSame('IBM', $client->quote('IBM')['symbol']);
+        self::assertSame(['http://localhost/v1/quotes/IBM'], $this->httpCalls);
+    }
+
     public function testWordPressBridgeReturnsWpErrorWithTheContractCode(): void
     {
         $bridge = new WordPressBridge();

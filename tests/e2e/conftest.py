@@ -1,0 +1,35 @@
+"""Fixtures of the end-to-end suite: one real stack per session (see `_stack.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e._procs import require_binaries
+from tests.e2e._stack import BINARIES, Stack, build_stack, start_stack, stop_stack
+
+
+@pytest.fixture(scope="session")
+def e2e_binaries() -> dict[str, str]:
+    """Paths of the Debian binaries the stack needs; skips the suite when one is missing."""
+    found = require_binaries(*BINARIES)
+    if not Path("/usr/share/wordpress/wp-load.php").is_file():
+        pytest.skip("e2e needs Debian's `wordpress` package (/usr/share/wordpress)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_binaries: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Redis, provider emulators, `bridge serve`, MariaDB and WordPress with the plugin active."""
+    from marketdata.testing import ProviderEmulators
+
+    root = tmp_path_factory.mktemp("e2e")
+    with ProviderEmulators(websocket=False) as emulators:
+        built = build_stack(root, e2e_binaries, emulators.env)
+        try:
+            start_stack(built)
+            yield built
+        finally:
+            stop_stack(built)
