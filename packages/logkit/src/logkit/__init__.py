@@ -18,6 +18,7 @@ from logkit._exceptions import (
 from logkit._redact import Redactor, clear_registered_secrets, redact, register_secret
 from logkit._settings import LogkitSettings
 from logkit._sink import ConcurrentRotatingFileHandler
+from logkit._templates import Template, TemplateMatch, TemplateMiner, mask
 from logkit._version import __version__ as __version__
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
     "LogkitSettings",
     "Redactor",
     "StateError",
+    "Template",
+    "TemplateMatch",
+    "TemplateMiner",
     "bind_request_id",
     "build_formatter",
     "clear_context",
@@ -36,6 +40,7 @@ __all__ = [
     "configure",
     "get_logger",
     "get_request_id",
+    "mask",
     "new_request_id",
     "redact",
     "register_secret",

@@ -1,0 +1,486 @@
+"""Online template mining: a fixed-depth prefix tree (after Drain) over masked tokens.
+
+One configuration for every source.  Each message is first *masked* — URLs, e-mail addresses,
+UUIDs, IPs, MACs, hex, paths, quoted strings, ``key=value`` values and any run of characters that
+contains a digit become ``<*>`` — then routed by token count and its first tokens to a leaf,
+where it joins the most similar cluster (or starts one).  A cluster's template keeps the tokens
+all its members share; the others become ``<*>``.  A merge step folds clusters whose templates
+have become equal or differ only where one already has a wildcard.
+
+State is plain JSON (:meth:`TemplateMiner.save` / :meth:`TemplateMiner.load`); nothing read from
+disk is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from logkit._exceptions import ConfigurationError, StateError
+
+WILDCARD = "<*>"
+STATE_VERSION = 1
+
+# Order matters: the broad, structured forms first, then the generic digit rule.
+_MASKS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s\"'<>]+"), WILDCARD),
+    (re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"), WILDCARD),
+    (re.compile(r"(?<![\w/.])(?:[A-Za-z]:)?(?:/[\w.\-@%+~$]+){2,}/?"), WILDCARD),
+    (re.compile(r"(?<![\w\\.])(?:[A-Za-z]:)?(?:\\[\w.\-@%+~$]+){2,}\\?"), WILDCARD),
+    (
+        re.compile(
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+        ),
+        WILDCARD,
+    ),
+    (re.compile(r"\b(?:[0-9a-fA-F]{2}[:\-]){5}[0-9a-fA-F]{2}\b"), WILDCARD),
+    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?![\w.])"), WILDCARD),
+    (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])"), WILDCARD),
+    (re.compile(r"(?<![\w.\-])[A-Za-z0-9][\w\-]*(?:\.[\w\-]+)+:\d+\b"), WILDCARD),
+    (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), WILDCARD),
+    (re.compile(r"\(\)|\[\]|\{\}|\"\"|''"), lambda m: m.group(0)[0] + WILDCARD + m.group(0)[1]),
+    (re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), WILDCARD),
+]
+_BOOL_VALUE = re.compile(r"(?i)(?<=[:=])(?:true|false|null|none|nil|yes|no|on|off)\b")
+_KEY_VALUE = re.compile(r"(\b[A-Za-z_][\w.\-]*=)(\"[^\"]*\"|'[^']*'|[^\s,;\"')\]}]+)")
+_DIGITS = re.compile(r"[\w.\-+#%]*\d[\w.\-+#%]*")
+_ONLY_WILD = re.compile(r"<\*>|[,;:/.\-_@=#|]")
+_SPACE = re.compile(r"\s+")
+
+
+def mask(message: str) -> str:
+    """Replace the variable parts of a message with ``<*>`` (the masking the miner uses).
+
+    Args:
+        message: one log message (without the timestamp/level header).
+
+    Returns:
+        The masked message, tokens separated by single spaces.
+
+    Example:
+        >>> mask("Connection from 10.0.0.1:22 closed after 35 ms, user=bob")
+        'Connection from <*> closed after <*> ms, user=<*>'
+    """
+    return " ".join(tokenize(message))
+
+
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+_DATE = re.compile(
+    r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    rf"(?:(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}|\d{{1,2}}[\s\-/](?:{_MONTHS})[a-z]*)"
+    r"(?:,?[\s\-/]+\d{4})?(?:[\s:T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:\s+\d{4}\b)?"
+)
+_HAS_MONTH = re.compile(_MONTHS)
+
+
+_token_cache: dict[str, str] = {}
+_CACHE_LIMIT = 100_000
+_PLAIN = re.compile(r"[A-Za-z_,;.!?()\[\]'\"*<>{}|&+-]*")
+
+
+def _mask_token(token: str) -> str:
+    masked = _token_cache.get(token)
+    if masked is not None:
+        return masked
+    masked = token
+    if not _PLAIN.fullmatch(token):  # plain words need no regex: the common, fast path
+        for pattern, replacement in _MASKS:
+            masked = pattern.sub(replacement, masked)
+        masked = _KEY_VALUE.sub(_kv_sub, masked)
+        masked = _BOOL_VALUE.sub(WILDCARD, masked)
+        masked = _DIGITS.sub(WILDCARD, masked)
+        if masked != WILDCARD and masked.count(WILDCARD) > 1 and not _ONLY_WILD.sub("", masked):
+            masked = WILDCARD
+    if len(_token_cache) >= _CACHE_LIMIT:
+        _token_cache.clear()
+    _token_cache[token] = masked
+    return masked
+
+
+def _kv_sub(match: re.Match[str]) -> str:
+    return match.group(1) + WILDCARD
+
+
+def tokenize(message: str) -> list[str]:
+    """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
+    if _HAS_MONTH.search(message):
+        message = _DATE.sub(" <*> ", message)
+    out: list[str] = []
+    last = ""
+    for raw in message.split():
+        token = _mask_token(raw)
+        if token == WILDCARD and last == WILDCARD:
+            continue
+        out.append(token)
+        last = token
+    return out
+
+
+class Template(BaseModel):
+    """One mined template.
+
+    Attributes:
+        id: stable identifier (hash of the first template, with a suffix on collision).
+        template: the tokens joined by spaces, variables as ``<*>``.
+        count: how many messages matched it.
+    """
+
+    id: str
+    template: str
+    count: int
+
+
+class TemplateMatch(BaseModel):
+    """What :meth:`TemplateMiner.add` made of one message.
+
+    Attributes:
+        template_id: the template the message belongs to.
+        template: that template's current text.
+        is_new: the message started a new template.
+        changed: an existing template was generalised by this message.
+    """
+
+    template_id: str
+    template: str
+    is_new: bool
+    changed: bool = False
+
+
+@dataclass(slots=True)
+class _Cluster:
+    id: str
+    tokens: list[str]
+    count: int = 0
+    merged_into: str | None = None
+
+
+@dataclass(slots=True)
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    clusters: list[_Cluster] = field(default_factory=list)
+
+
+def _similarity(template: list[str], tokens: list[str]) -> tuple[float, int, int]:
+    same = 0
+    wild = 0
+    for a, b in zip(template, tokens, strict=False):
+        if a == b:
+            same += 1
+        elif WILDCARD in a:
+            wild += 1
+    n = len(template) or 1
+    return (same + 0.5 * wild) / n, wild, n - same - wild
+
+
+class TemplateMiner:
+    """Online template miner with one configuration for every source.
+
+    Thread-safe.  ``add`` learns, ``match`` only looks up.
+
+    Args:
+        similarity: minimum similarity (equal tokens count 1, tokens under a wildcard 0.5,
+            divided by the length) for a message to join a cluster.
+        join_similarity: the higher similarity needed when joining would turn a constant
+            token of the template into a wildcard.
+        siblings: clusters that differ in a single position are folded into one template
+            with a wildcard there once this many distinct values have been seen.
+        depth: tokens of prefix used to route a message (after the length level).
+        max_children: children per tree node before new tokens go to the wildcard child.
+
+    Example:
+        >>> miner = TemplateMiner()
+        >>> miner.add("Connected to db1 in 35 ms").template
+        'Connected to <*> in <*> ms'
+        >>> miner.add("Connected to db2 in 12 ms").is_new
+        False
+    """
+
+    def __init__(
+        self,
+        *,
+        similarity: float = 0.6,
+        join_similarity: float = 0.85,
+        siblings: int = 3,
+        depth: int = 2,
+        max_children: int = 100,
+    ) -> None:
+        if not 0 < similarity <= 1 or not 0 < join_similarity <= 1:
+            raise ConfigurationError("similarity and join_similarity must be in (0, 1]")
+        if siblings < 2:
+            raise ConfigurationError("siblings must be at least 2")
+        self.similarity = similarity
+        self.join_similarity = join_similarity
+        self.siblings = siblings
+        self.depth = max(depth, 1)
+        self.max_children = max_children
+        self._root = _Node()
+        self._clusters: dict[str, _Cluster] = {}
+        self._lock = threading.RLock()
+
+    # -- learning -------------------------------------------------------------------------
+    def add(self, message: str) -> TemplateMatch:
+        """Learn from one message and return its template.
+
+        Args:
+            message: the log message (header such as timestamp and level already removed).
+
+        Returns:
+            The template match; ``is_new`` when it started a template.
+        """
+        tokens = tokenize(message)
+        with self._lock:
+            leaf = self._leaf(tokens, create=True)
+            best = self._best(leaf.clusters, tokens)
+            if best is None:
+                cluster = _Cluster(self._new_id(tokens), list(tokens), 1)
+                leaf.clusters.append(cluster)
+                self._clusters[cluster.id] = cluster
+                if WILDCARD in tokens:
+                    self._merge_into(leaf, cluster)
+                merged = self._merge_siblings(leaf, cluster)
+                if merged is not None:
+                    return TemplateMatch(
+                        template_id=merged.id,
+                        template=" ".join(merged.tokens),
+                        is_new=False,
+                        changed=True,
+                    )
+                return TemplateMatch(
+                    template_id=cluster.id, template=" ".join(cluster.tokens), is_new=True
+                )
+            best.count += 1
+            changed = False
+            for i, (a, b) in enumerate(zip(best.tokens, tokens, strict=True)):
+                if a != b and a != WILDCARD:
+                    best.tokens[i] = WILDCARD
+                    changed = True
+            if changed:
+                self._merge_into(leaf, best)
+            return TemplateMatch(
+                template_id=best.id, template=" ".join(best.tokens), is_new=False, changed=changed
+            )
+
+    def match(self, message: str) -> TemplateMatch | None:
+        """Find the template of a message without learning; ``None`` when none fits."""
+        tokens = tokenize(message)
+        with self._lock:
+            leaf = self._leaf(tokens, create=False)
+            if leaf is None:
+                return None
+            best = self._best(leaf.clusters, tokens)
+            if best is None:
+                return None
+            return TemplateMatch(template_id=best.id, template=" ".join(best.tokens), is_new=False)
+
+    def resolve(self, template_id: str) -> str:
+        """Follow merges: the id that a (possibly merged) template id now lives under."""
+        with self._lock:
+            cluster = self._clusters.get(template_id)
+            while cluster is not None and cluster.merged_into is not None:
+                cluster = self._clusters.get(cluster.merged_into)
+            return cluster.id if cluster is not None else template_id
+
+    def template(self, template_id: str) -> Template | None:
+        """The current template behind an id (merges followed), or ``None``."""
+        with self._lock:
+            cluster = self._clusters.get(self.resolve(template_id))
+            if cluster is None:
+                return None
+            return Template(id=cluster.id, template=" ".join(cluster.tokens), count=cluster.count)
+
+    @property
+    def templates(self) -> list[Template]:
+        """Every live template, most frequent first."""
+        with self._lock:
+            live = [c for c in self._clusters.values() if c.merged_into is None]
+            live.sort(key=lambda c: (-c.count, c.id))
+            return [Template(id=c.id, template=" ".join(c.tokens), count=c.count) for c in live]
+
+    def __len__(self) -> int:
+        return sum(1 for c in self._clusters.values() if c.merged_into is None)
+
+    # -- internals ------------------------------------------------------------------------
+    def _leaf(self, tokens: list[str], *, create: bool) -> Any:
+        node = self._root
+        key = str(len(tokens))
+        path = [key, *tokens[: min(self.depth, max(len(tokens) - 1, 0))]]
+        for depth_index, token in enumerate(path):
+            child = node.children.get(token)
+            if child is None and depth_index > 0:
+                if token != WILDCARD and any(ch.isdigit() for ch in token):
+                    token = WILDCARD
+                child = node.children.get(token)
+                if child is None and (not create or len(node.children) >= self.max_children):
+                    token = WILDCARD
+                    child = node.children.get(token)
+            if child is None:
+                if not create:
+                    return None
+                child = _Node()
+                node.children[token] = child
+            node = child
+        return node
+
+    def _best(self, clusters: list[_Cluster], tokens: list[str]) -> _Cluster | None:
+        best: _Cluster | None = None
+        best_key = (-1.0, -1)
+        for cluster in clusters:
+            if cluster.merged_into is not None:
+                continue
+            sim, wild, mismatch = _similarity(cluster.tokens, tokens)
+            if mismatch and sim < self.join_similarity:
+                continue
+            if sim >= self.similarity and (sim, wild) > best_key:
+                best, best_key = cluster, (sim, wild)
+        return best
+
+    def _merge_siblings(self, leaf: _Node, new: _Cluster) -> _Cluster | None:
+        # Clusters that differ from ``new`` in one position only: once ``siblings`` of them
+        # exist, that position is a variable (user names, service names…): fold them.
+        tokens = new.tokens
+        for pos in range(len(tokens)):
+            group = [
+                c
+                for c in leaf.clusters
+                if c.merged_into is None
+                and all(
+                    a == b
+                    for i, (a, b) in enumerate(zip(c.tokens, tokens, strict=True))
+                    if i != pos
+                )
+            ]
+            constants = sum(1 for i, t in enumerate(tokens) if i != pos and t != WILDCARD)
+            if constants and len({c.tokens[pos] for c in group}) >= self.siblings:
+                # The most established cluster keeps its id, so ids stay stable.
+                keep = max(group, key=lambda c: c.count)
+                keep.tokens[pos] = WILDCARD
+                for other in group:
+                    if other is not keep:
+                        other.merged_into = keep.id
+                        keep.count += other.count
+                leaf.clusters = [c for c in leaf.clusters if c.merged_into is None]
+                self._merge_into(leaf, keep)
+                return keep
+        return None
+
+    def _merge_into(self, leaf: _Node, keep: _Cluster) -> None:
+        # After generalising, other clusters of the leaf may now be covered by ``keep``
+        # (never by a template that is all wildcards: it would swallow the whole leaf).
+        if all(t == WILDCARD for t in keep.tokens):
+            return
+        for other in leaf.clusters:
+            if other is keep or other.merged_into is not None:
+                continue
+            if all(a in (b, WILDCARD) for a, b in zip(keep.tokens, other.tokens, strict=True)):
+                other.merged_into = keep.id
+                keep.count += other.count
+        leaf.clusters = [c for c in leaf.clusters if c.merged_into is None]
+
+    def _new_id(self, tokens: list[str]) -> str:
+        digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=5).hexdigest()
+        candidate, n = digest, 1
+        while candidate in self._clusters:
+            n += 1
+            candidate = f"{digest}-{n}"
+        return candidate
+
+    # -- persistence ----------------------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        """The whole state as JSON-compatible data."""
+        with self._lock:
+            return {
+                "version": STATE_VERSION,
+                "config": {
+                    "similarity": self.similarity,
+                    "join_similarity": self.join_similarity,
+                    "siblings": self.siblings,
+                    "depth": self.depth,
+                    "max_children": self.max_children,
+                },
+                "clusters": [
+                    {"id": c.id, "tokens": c.tokens, "count": c.count, "merged_into": c.merged_into}
+                    for c in self._clusters.values()
+                ],
+            }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TemplateMiner:
+        """Rebuild a miner from :meth:`to_state` data.
+
+        Raises:
+            StateError: the data is not a state of this version.
+        """
+        try:
+            if state.get("version") != STATE_VERSION:
+                raise StateError(f"unsupported template state version {state.get('version')!r}")
+            cfg = state["config"]
+            miner = cls(
+                similarity=float(cfg["similarity"]),
+                join_similarity=float(cfg["join_similarity"]),
+                siblings=int(cfg["siblings"]),
+                depth=int(cfg["depth"]),
+                max_children=int(cfg["max_children"]),
+            )
+            for raw in state["clusters"]:
+                tokens = [str(t) for t in raw["tokens"]]
+                merged = raw.get("merged_into")
+                cluster = _Cluster(
+                    str(raw["id"]), tokens, int(raw["count"]), str(merged) if merged else None
+                )
+                miner._clusters[cluster.id] = cluster
+                if cluster.merged_into is None:
+                    miner._leaf(tokens, create=True).clusters.append(cluster)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            if isinstance(exc, StateError):
+                raise
+            raise StateError(f"invalid template state: {exc}") from exc
+        return miner
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state as JSON, atomically (temporary file, then rename)."""
+        write_json_atomic(Path(path), self.to_state())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TemplateMiner:
+        """Read a state written by :meth:`save`.
+
+        Raises:
+            StateError: the file is not valid JSON state.
+        """
+        return cls.from_state(read_json(Path(path)))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` atomically (a temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON state file.
+
+    Raises:
+        StateError: unreadable or not JSON.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StateError(f"cannot read state {path}: {exc}") from exc
