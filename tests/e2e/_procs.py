@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 def free_port() -> int:
@@ -68,8 +72,15 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 class Service:
     """A subprocess started in its own process group, stopped by killing the whole group."""
 
-    def __init__(self, name: str, argv: list[str], *, env: dict[str, str] | None = None,
-                 cwd: Path | None = None, log: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        log: Path,
+    ) -> None:
         self.name = name
         self.argv = argv
         self.env = env
@@ -110,10 +121,8 @@ class Service:
             except subprocess.TimeoutExpired:
                 continue
         # Workers of `php -S` may outlive the leader; make sure the group is gone.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def tail(self, lines: int = 40) -> str:
         """The end of the service's log, for failure messages."""

@@ -5,18 +5,26 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.e2e._procs import Service, free_port, port_open, wait_until
 from tests.e2e._wordpress import MariaDB, WordPressSite
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 BINARIES = (
-    "php", "phpunit", "mariadbd", "mariadb-install-db", "mariadb", "redis-server",
+    "php",
+    "phpunit",
+    "mariadbd",
+    "mariadb-install-db",
+    "mariadb",
+    "redis-server",
 )
 
 
@@ -29,8 +37,19 @@ class Redis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.service = Service(
             "redis",
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(root)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(root),
+            ],
             log=root / "redis.log",
         )
 
@@ -66,9 +85,20 @@ class Bridge:
         self.env.pop("BRIDGE_UDS", None)
         where = ["--port", str(self.port)] if uds is None else ["--uds", str(uds)]
         self.service = Service(
-            "bridge", [sys.executable, "-m", "bridge", "serve", *where],
-            env=self.env, cwd=root, log=root / "bridge.log",
+            "bridge",
+            [sys.executable, "-m", "bridge", "serve", *where],
+            env=self.env,
+            cwd=root,
+            log=root / "bridge.log",
         )
+
+    def _listening(self) -> bool:
+        """Whether the port or socket accepts connections (probed without httpx)."""
+        if self.uds is None:
+            return port_open(self.port)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.2)
+            return probe.connect_ex(str(self.uds)) == 0
 
     def _transport(self) -> httpx.HTTPTransport | None:
         return None if self.uds is None else httpx.HTTPTransport(uds=str(self.uds))
@@ -80,6 +110,8 @@ class Bridge:
         def answers() -> bool:
             if not self.service.alive():
                 raise RuntimeError(f"bridge exited:\n{self.service.tail()}")
+            if not self._listening():
+                return False
             try:
                 with httpx.Client(transport=self._transport(), timeout=1) as client:
                     return client.get(f"{self.url}/v1/health").status_code in (200, 503)
@@ -152,16 +184,30 @@ def build_stack(root: Path, binaries: dict[str, str], emulator_env: dict[str, st
     site = WordPressSite(site_root, db, binaries["php"])
     action_secret = secrets.token_hex(32)
     rules = root / "rules.json"
-    rules.write_text(json.dumps({
-        "actions": {
-            "wp_flush": {"type": "wordpress", "url": site.url, "secret": action_secret,
-                         "action": "flush_cache", "timeout": 5},
-        },
-        "channels": {
-            "wp": {"type": "wordpress", "url": site.url, "secret": action_secret, "timeout": 5},
-        },
-        "rules": [],
-    }))
+    rules.write_text(
+        json.dumps(
+            {
+                "actions": {
+                    "wp_flush": {
+                        "type": "wordpress",
+                        "url": site.url,
+                        "secret": action_secret,
+                        "action": "flush_cache",
+                        "timeout": 5,
+                    },
+                },
+                "channels": {
+                    "wp": {
+                        "type": "wordpress",
+                        "url": site.url,
+                        "secret": action_secret,
+                        "timeout": 5,
+                    },
+                },
+                "rules": [],
+            }
+        )
+    )
     bridge_root = root / "bridge"
     bridge_root.mkdir()
     env = {
@@ -185,11 +231,13 @@ def start_stack(stack: Stack) -> None:
     stack.bridge.start()
     stack.socket_bridge.start()
     stack.db.start()
-    stack.site.write_files({
-        "SWITCHYARD_BRIDGE_URL": stack.bridge.url,
-        "SWITCHYARD_BRIDGE_TOKEN": stack.bridge.token,
-        "SWITCHYARD_ACTION_SECRET": stack.action_secret,
-    })
+    stack.site.write_files(
+        {
+            "SWITCHYARD_BRIDGE_URL": stack.bridge.url,
+            "SWITCHYARD_BRIDGE_TOKEN": stack.bridge.token,
+            "SWITCHYARD_ACTION_SECRET": stack.action_secret,
+        }
+    )
     stack.site.start(workers=4)
     stack.site.install()
     stack.site.activate_plugin()
@@ -202,5 +250,5 @@ def stop_stack(stack: Stack) -> None:
     for part in (stack.site, stack.db, stack.socket_bridge, stack.bridge, stack.redis):
         try:
             part.stop()
-        except Exception as exc:  # noqa: BLE001 - cleanup must go on
+        except Exception as exc:
             print(f"e2e cleanup: stopping {type(part).__name__} failed: {exc}", file=sys.stderr)

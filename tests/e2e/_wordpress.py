@@ -8,7 +8,6 @@ symlinked in, logs); the only file written outside it is Debian's per-site confi
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -23,6 +22,11 @@ ETC = Path("/etc/wordpress")
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN_SRC = REPO / "bridge" / "wordpress" / "switchyard"
 HERE = Path(__file__).resolve().parent / "wp"
+
+
+def php_str(value: str) -> str:
+    """A PHP single-quoted string literal holding `value` exactly (no interpolation)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class MariaDB:
@@ -40,16 +44,32 @@ class MariaDB:
         self.datadir.mkdir(parents=True)
         user = ["--user=root"] if os.geteuid() == 0 else []
         subprocess.run(
-            [self.bin["mariadb-install-db"], "--no-defaults", f"--datadir={self.datadir}",
-             "--auth-root-authentication-method=normal", "--skip-test-db", *user],
-            check=True, capture_output=True, timeout=120,
+            [
+                self.bin["mariadb-install-db"],
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                *user,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         self.service = Service(
             "mariadb",
-            [self.bin["mariadbd"], "--no-defaults", f"--datadir={self.datadir}",
-             f"--socket={self.socket}", "--skip-networking", "--skip-grant-tables",
-             f"--pid-file={self.root / 'mysqld.pid'}", "--innodb-buffer-pool-size=32M",
-             "--skip-log-bin", *user],
+            [
+                self.bin["mariadbd"],
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                f"--socket={self.socket}",
+                "--skip-networking",
+                "--skip-grant-tables",
+                f"--pid-file={self.root / 'mysqld.pid'}",
+                "--innodb-buffer-pool-size=32M",
+                "--skip-log-bin",
+                *user,
+            ],
             log=self.root / "mysqld.log",
         )
         self.service.start()
@@ -60,17 +80,41 @@ class MariaDB:
         """True when the server answers a query."""
         if self.service is None or not self.service.alive():
             raise RuntimeError(f"mariadbd exited:\n{self.service.tail() if self.service else ''}")
-        return self.socket.exists() and subprocess.run(
-            [self.bin["mariadb"], "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", "SELECT 1"],
-            capture_output=True, timeout=10, check=False,
-        ).returncode == 0
+        return (
+            self.socket.exists()
+            and subprocess.run(
+                [
+                    self.bin["mariadb"],
+                    "--no-defaults",
+                    f"--socket={self.socket}",
+                    "-uroot",
+                    "-e",
+                    "SELECT 1",
+                ],
+                capture_output=True,
+                timeout=10,
+                check=False,
+            ).returncode
+            == 0
+        )
 
     def sql(self, statement: str) -> str:
         """Run one statement against the `wordpress` database (or none) and return its output."""
         result = subprocess.run(
-            [self.bin["mariadb"], "--no-defaults", f"--socket={self.socket}", "-uroot", "-N", "-B",
-             "-e", statement],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                self.bin["mariadb"],
+                "--no-defaults",
+                f"--socket={self.socket}",
+                "-uroot",
+                "-N",
+                "-B",
+                "-e",
+                statement,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         return result.stdout
 
@@ -115,13 +159,14 @@ class WordPressSite:
             (HERE / "switchyard-e2e-probe.php").read_text()
         )
         self.prepend.write_text(
-            "<?php\n$_SERVER['WORDPRESS_CONFIG'] = " + json.dumps(self.name) + ";\n"
+            "<?php\n$_SERVER['WORDPRESS_CONFIG'] = " + php_str(self.name) + ";\n"
             "if (PHP_SAPI === 'cli' && !isset($_SERVER['HTTP_HOST'])) {\n"
             f"    $_SERVER['HTTP_HOST'] = '127.0.0.1:{self.port}';\n"
             "}\n"
         )
         self.router.write_text(
-            (HERE / "router.php").read_text()
+            (HERE / "router.php")
+            .read_text()
             .replace("__CONTENT_DIR__", str(self.content))
             .replace("__DOCROOT__", str(DOCROOT))
             .replace("__PREPEND__", str(self.prepend))
@@ -131,25 +176,33 @@ class WordPressSite:
     def write_config(self) -> None:
         """(Re)write Debian's per-site config file with the current constants."""
         salts = "\n".join(
-            f"define({json.dumps(k)}, {json.dumps(secrets.token_hex(32))});"
-            for k in ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-                      "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT")
+            f"define({php_str(k)}, {php_str(secrets.token_hex(32))});"
+            for k in (
+                "AUTH_KEY",
+                "SECURE_AUTH_KEY",
+                "LOGGED_IN_KEY",
+                "NONCE_KEY",
+                "AUTH_SALT",
+                "SECURE_AUTH_SALT",
+                "LOGGED_IN_SALT",
+                "NONCE_SALT",
+            )
         )
         extra = "\n".join(
-            f"define({json.dumps(k)}, {json.dumps(v)});" for k, v in self.extra_config.items()
+            f"define({php_str(k)}, {php_str(v)});" for k, v in self.extra_config.items()
         )
         ETC.mkdir(parents=True, exist_ok=True)
         self.config.write_text(f"""<?php
 define('DB_NAME', 'wordpress');
 define('DB_USER', 'root');
 define('DB_PASSWORD', '');
-define('DB_HOST', {json.dumps('localhost:' + str(self.db.socket))});
-define('WP_CONTENT_DIR', {json.dumps(str(self.content))});
-define('WP_CONTENT_URL', {json.dumps(self.url + '/wp-content')});
-define('WP_HOME', {json.dumps(self.url)});
-define('WP_SITEURL', {json.dumps(self.url)});
+define('DB_HOST', {php_str("localhost:" + str(self.db.socket))});
+define('WP_CONTENT_DIR', {php_str(str(self.content))});
+define('WP_CONTENT_URL', {php_str(self.url + "/wp-content")});
+define('WP_HOME', {php_str(self.url)});
+define('WP_SITEURL', {php_str(self.url)});
 define('WP_DEBUG', true);
-define('WP_DEBUG_LOG', {json.dumps(str(self.debug_log))});
+define('WP_DEBUG_LOG', {php_str(str(self.debug_log))});
 define('WP_DEBUG_DISPLAY', false);
 define('WP_ENVIRONMENT_TYPE', 'local');
 define('DISABLE_WP_CRON', true);
@@ -170,10 +223,23 @@ $table_prefix = 'wp_';
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": str(workers)}
         self.service = Service(
             "php-server",
-            [self.php, "-d", f"auto_prepend_file={self.prepend}", "-d", "display_errors=0",
-             "-d", f"error_log={self.debug_log}", "-S", f"127.0.0.1:{self.port}",
-             "-t", str(DOCROOT), str(self.router)],
-            env=env, cwd=DOCROOT, log=self.root / "php-server.log",
+            [
+                self.php,
+                "-d",
+                f"auto_prepend_file={self.prepend}",
+                "-d",
+                "display_errors=0",
+                "-d",
+                f"error_log={self.debug_log}",
+                "-S",
+                f"127.0.0.1:{self.port}",
+                "-t",
+                str(DOCROOT),
+                str(self.router),
+            ],
+            env=env,
+            cwd=DOCROOT,
+            log=self.root / "php-server.log",
         )
         self.service.start()
         wait_until(lambda: port_open(self.port), timeout=20, what="php -S")
@@ -195,7 +261,9 @@ $table_prefix = 'wp_';
                 },
             )
         if "Success!" not in answer.text:
-            raise RuntimeError(f"WordPress install failed: HTTP {answer.status_code}\n{answer.text[:2000]}")
+            raise RuntimeError(
+                f"WordPress install failed: HTTP {answer.status_code}\n{answer.text[:2000]}"
+            )
 
     def php_eval(self, code: str, timeout: float = 60) -> str:
         """Run PHP code inside WordPress (php-cli requiring wp-load.php); returns its output.
@@ -205,18 +273,32 @@ $table_prefix = 'wp_';
         """
         script = self.root / f"eval-{secrets.token_hex(4)}.php"
         script.write_text(
-            "<?php\ndefine('WP_ADMIN', false);\nrequire '/usr/share/wordpress/wp-load.php';\n" + code + "\n"
+            "<?php\ndefine('WP_ADMIN', false);\nrequire '/usr/share/wordpress/wp-load.php';\n"
+            + code
+            + "\n"
         )
         try:
             result = subprocess.run(
-                [self.php, "-d", f"auto_prepend_file={self.prepend}", "-d", "display_errors=stderr",
-                 str(script)],
-                capture_output=True, text=True, timeout=timeout, check=False, cwd=DOCROOT,
+                [
+                    self.php,
+                    "-d",
+                    f"auto_prepend_file={self.prepend}",
+                    "-d",
+                    "display_errors=stderr",
+                    str(script),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                cwd=DOCROOT,
             )
         finally:
             script.unlink(missing_ok=True)
         if result.returncode != 0:
-            raise RuntimeError(f"php failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+            raise RuntimeError(
+                f"php failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
         return result.stdout
 
     def activate_plugin(self) -> None:
@@ -236,7 +318,7 @@ $table_prefix = 'wp_';
         """Publish a page and return its id."""
         out = self.php_eval(
             "$id = wp_insert_post(['post_type' => 'page', 'post_status' => 'publish', "
-            f"'post_title' => {json.dumps(title)}, 'post_content' => {json.dumps(content)}], true);\n"
+            f"'post_title' => {php_str(title)}, 'post_content' => {php_str(content)}], true);\n"
             "if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }\n"
             "echo $id;"
         )

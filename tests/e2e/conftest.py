@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.e2e._procs import require_binaries
 from tests.e2e._stack import BINARIES, Stack, build_stack, start_stack, stop_stack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +24,9 @@ def e2e_binaries() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(e2e_binaries: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    e2e_binaries: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """Redis, provider emulators, `bridge serve`, MariaDB and WordPress with the plugin active."""
     from marketdata.testing import ProviderEmulators
 

@@ -16,12 +16,16 @@ import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from lxml import etree
 
-from tests.e2e._stack import Stack
+from tests.e2e._wordpress import php_str
+
+if TYPE_CHECKING:
+    from tests.e2e._stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -60,14 +64,16 @@ def action_log(stack: Stack) -> list[dict[str, object]]:
 def last_good(stack: Stack, kind: str, key: str) -> bool:
     """Whether the plugin holds a last good value for (kind, key)."""
     out = stack.site.php_eval(
-        f"echo \\Switchyard\\WordPress\\LastGood::recall({json.dumps(kind)}, {json.dumps(key)})"
+        f"echo \\Switchyard\\WordPress\\LastGood::recall({php_str(kind)}, {php_str(key)})"
         " === null ? 'none' : 'kept';"
     )
     return out.strip().endswith("kept")
 
 
 class TestShortcodes:
-    def test_quote_shortcode_shows_the_emulated_price_through_the_bridge(self, stack: Stack) -> None:
+    def test_quote_shortcode_shows_the_emulated_price_through_the_bridge(
+        self, stack: Stack
+    ) -> None:
         page = stack.page("quote")
         assert page.status_code == 200
         prices = PRICE.findall(page.text)
@@ -82,7 +88,11 @@ class TestShortcodes:
     def test_five_quotes_render_on_one_page(self, stack: Stack) -> None:
         page = stack.page("five")
         assert page.status_code == 200
-        shown = dict(re.findall(r'data-symbol="([A-Z]+)">.*?<span class="switchyard-price">([^<]+)<', page.text))
+        shown = dict(
+            re.findall(
+                r'data-symbol="([A-Z]+)">.*?<span class="switchyard-price">([^<]+)<', page.text
+            )
+        )
         assert sorted(shown) == ["AAPL", "AMZN", "GOOG", "IBM", "MSFT"]
         for symbol, price in shown.items():
             assert Decimal(price) == emulated_close(stack, symbol), symbol
@@ -94,11 +104,17 @@ class TestShortcodes:
         assert match is not None, page.text[-3000:]
         svg = etree.fromstring(match.group(0).encode())
         ns = {"s": "http://www.w3.org/2000/svg"}
-        points = svg.find("s:polyline", ns).get("points").split()
+        polyline = svg.find("s:polyline", ns)
+        assert polyline is not None
+        points = str(polyline.get("points", "")).split()
         with stack.bridge.client() as bridge:
-            history = bridge.get("/v1/history/IBM", params={"range": "6mo", "interval": "1d"}).json()
+            history = bridge.get(
+                "/v1/history/IBM", params={"range": "6mo", "interval": "1d"}
+            ).json()
         assert len(points) == len(history["bars"]) > 20
-        last_close = Decimal(str(sorted(history["bars"], key=lambda b: b["timestamp"])[-1]["close"]))
+        last_close = Decimal(
+            str(sorted(history["bars"], key=lambda b: b["timestamp"])[-1]["close"])
+        )
         labels = [t.text for t in svg.findall("s:text", ns)]
         assert f"{last_close:,.2f}" in labels
 
@@ -138,12 +154,16 @@ class TestLogForwarding:
 class TestSignedActions:
     def test_unsigned_expired_tampered_and_replayed_calls_are_refused(self, stack: Stack) -> None:
         url = f"{stack.site.url}/?rest_route=/switchyard/v1/action"
-        body = json.dumps({"id": secrets.token_hex(8), "action": "ping"}, separators=(",", ":")).encode()
+        body = json.dumps(
+            {"id": secrets.token_hex(8), "action": "ping"}, separators=(",", ":")
+        ).encode()
         unsigned = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
         assert unsigned.status_code == 401
         wrong = httpx.post(url, content=body, headers=signed("not-the-secret", body))
         assert wrong.status_code == 401
-        expired = httpx.post(url, content=body, headers=signed(stack.action_secret, body, int(time.time()) - 301))
+        expired = httpx.post(
+            url, content=body, headers=signed(stack.action_secret, body, int(time.time()) - 301)
+        )
         assert expired.status_code == 401
         headers = signed(stack.action_secret, body)
         tampered = httpx.post(url, content=body.replace(b"ping", b"flush_cache"), headers=headers)
@@ -153,17 +173,27 @@ class TestSignedActions:
         assert accepted.json()["result"] == {"pong": True}
         replayed = httpx.post(url, content=body, headers=headers)
         assert replayed.status_code == 409
-        stack.outputs.extend([unsigned.text, wrong.text, expired.text, tampered.text, replayed.text])
+        stack.outputs.extend(
+            [unsigned.text, wrong.text, expired.text, tampered.text, replayed.text]
+        )
 
-    def test_alert_rule_fires_and_its_action_flushes_the_wordpress_cache(self, stack: Stack) -> None:
+    def test_alert_rule_fires_and_its_action_flushes_the_wordpress_cache(
+        self, stack: Stack
+    ) -> None:
         stack.page("quote")
         assert last_good(stack, "quote", "IBM")
         rule_id = f"e2e-orcl-{secrets.token_hex(3)}"
         with stack.bridge.client() as bridge:
-            created = bridge.post("/v1/alerts/rules", json={
-                "id": rule_id, "kind": "price_above", "symbol": "ORCL", "threshold": "0.01",
-                "actions": ["wp_flush"],
-            })
+            created = bridge.post(
+                "/v1/alerts/rules",
+                json={
+                    "id": rule_id,
+                    "kind": "price_above",
+                    "symbol": "ORCL",
+                    "threshold": "0.01",
+                    "actions": ["wp_flush"],
+                },
+            )
             assert created.status_code in (200, 201), created.text
             # A fresh quote becomes a tick event; the rule fires; its action calls WordPress.
             assert bridge.get("/v1/quotes/ORCL").status_code == 200
@@ -205,7 +235,12 @@ class TestPhpUnit:
         }
         return subprocess.run(
             ["phpunit", "-c", str(PHP_DIR / config)],
-            env=env, capture_output=True, text=True, timeout=240, check=False, cwd=PHP_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+            cwd=PHP_DIR,
         )
 
 
@@ -238,10 +273,16 @@ class TestSecrets:
         token = stack.bridge.token
         with httpx.Client(base_url=stack.site.url, timeout=30) as browser:
             browser.cookies.set("wordpress_test_cookie", "WP Cookie check")
-            login = browser.post("/wp-login.php", data={
-                "log": "admin", "pwd": stack.site.admin_password, "wp-submit": "Log In",
-                "testcookie": "1", "redirect_to": f"{stack.site.url}/wp-admin/",
-            })
+            login = browser.post(
+                "/wp-login.php",
+                data={
+                    "log": "admin",
+                    "pwd": stack.site.admin_password,
+                    "wp-submit": "Log In",
+                    "testcookie": "1",
+                    "redirect_to": f"{stack.site.url}/wp-admin/",
+                },
+            )
             assert login.status_code in (200, 302)
             settings = browser.get("/wp-admin/options-general.php", params={"page": "switchyard"})
         assert settings.status_code == 200
