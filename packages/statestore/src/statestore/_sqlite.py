@@ -216,15 +216,17 @@ class SQLiteStateStore(StateStore):
         with self._errors(), self._write() as conn:
             now = self._clock()  # read inside the lock so admissions are ordered in time
             conn.execute("DELETE FROM rate_hits WHERE key = ? AND ts <= ?", (key, now - window))
-            rows = conn.execute(
-                "SELECT ts, cost FROM rate_hits WHERE key = ? ORDER BY ts", (key,)
-            ).fetchall()
-            used = sum(c for _, c in rows)
+            (used,) = conn.execute(
+                "SELECT COALESCE(SUM(cost), 0) FROM rate_hits WHERE key = ?", (key,)
+            ).fetchone()
             if used + cost <= limit:
                 conn.execute(
                     "INSERT INTO rate_hits (key, ts, cost) VALUES (?, ?, ?)", (key, now, cost)
                 )
                 return RateDecision(allowed=True, remaining=limit - used - cost, retry_after=0.0)
+            rows = conn.execute(
+                "SELECT ts, cost FROM rate_hits WHERE key = ? ORDER BY ts", (key,)
+            ).fetchall()
         return _denied(rows, used, cost, limit, window, now)
 
     def peek(self, key: str, *, limit: int, window: float) -> RateDecision:
