@@ -55,8 +55,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("marketdata")
 
-_PREFIX = "marketdata:"
-_STATS_KEY = _PREFIX + "stats:"
 _ERROR_TTL = 2.0
 _DENY_TTL = 3600.0
 
@@ -68,9 +66,9 @@ def budgets(provider: str, settings: MarketDataSettings) -> list[tuple[int, floa
     return [(settings.finnhub_per_second, 1.0), (settings.finnhub_per_minute, 60.0)]
 
 
-def budget_key(provider: str, key: ApiKey, window: float) -> str:
+def budget_key(namespace: str, provider: str, key: ApiKey, window: float) -> str:
     """The state-store key of one rate budget (holds the key's hash, never the key)."""
-    return f"{_PREFIX}rate:{provider}:{key.id}:{int(window)}"
+    return f"{namespace}:rate:{provider}:{key.id}:{int(window)}"
 
 
 def make_providers(settings: MarketDataSettings) -> list[Provider]:
@@ -120,6 +118,7 @@ class Core:
         self._unflushed: Counter[str] = Counter()
         self._inflight: dict[str, asyncio.Future[Result]] = {}
         self._transport = transport
+        self._prefix = settings.namespace + ":"
         self._client: httpx.AsyncClient | None = None
 
     # ----- public entry points -------------------------------------------------------
@@ -180,7 +179,7 @@ class Core:
         pending, self._unflushed = self._unflushed, Counter()
         for name, amount in pending.items():
             try:
-                await self.astore.incr(_STATS_KEY + name, amount)
+                await self.astore.incr(self._prefix + "stats:" + name, amount)
             except StateStoreError:
                 logger.warning("marketdata could not flush stats", exc_info=True)
                 return
@@ -193,7 +192,7 @@ class Core:
 
     async def _l2(self, query: Query) -> Entry | None:
         try:
-            raw = await self.astore.get(_PREFIX + "cache:" + query.cache_key)
+            raw = await self.astore.get(self._prefix + "cache:" + query.cache_key)
         except StateStoreError:
             logger.warning("marketdata L2 read failed", exc_info=True)
             return None
@@ -201,8 +200,8 @@ class Core:
 
     async def _fetch_shared(self, query: Query) -> Result:
         key = query.cache_key
-        lease = _PREFIX + "lease:" + key
-        error_key = _PREFIX + "error:" + key
+        lease = self._prefix + "lease:" + key
+        error_key = self._prefix + "error:" + key
         deadline = self.clock() + self.settings.coalesce_timeout
         lease_ttl = self.settings.timeout * self.settings.retries * 2 + 5
         token = uuid.uuid4().hex.encode()
@@ -362,8 +361,8 @@ class Core:
     async def _resting(self, name: str, key: ApiKey, query: Query) -> float | None:
         """Seconds the key still rests (limit answer), or None; denied keys rest an hour."""
         try:
-            until = await self.astore.get(f"{_PREFIX}rest:{name}:{key.id}")
-            denied = await self.astore.get(f"{_PREFIX}deny:{name}:{key.id}:{query.kind}")
+            until = await self.astore.get(f"{self._prefix}rest:{name}:{key.id}")
+            denied = await self.astore.get(f"{self._prefix}deny:{name}:{key.id}:{query.kind}")
         except StateStoreError:
             return None
         if denied is not None:
@@ -378,25 +377,26 @@ class Core:
     async def _rest(self, name: str, key: ApiKey, seconds: float) -> None:
         seconds = max(seconds, 0.001)
         self._count(f"key_rests:{name}")
-        await self.astore.set(
-            f"{_PREFIX}rest:{name}:{key.id}", str(self.clock() + seconds).encode(), ttl=seconds
-        )
+        until = str(self.clock() + seconds).encode()
+        await self.astore.set(f"{self._prefix}rest:{name}:{key.id}", until, ttl=seconds)
 
     async def _deny(self, name: str, key: ApiKey, query: Query) -> None:
-        await self.astore.set(f"{_PREFIX}deny:{name}:{key.id}:{query.kind}", b"1", ttl=_DENY_TTL)
+        await self.astore.set(
+            f"{self._prefix}deny:{name}:{key.id}:{query.kind}", b"1", ttl=_DENY_TTL
+        )
 
     async def _take_budget(self, name: str, key: ApiKey) -> None:
         """Consume one call from every budget of the key, or raise ``_BudgetSpentError``."""
         windows = budgets(name, self.settings)
         for limit, window in windows:
             decision = await self.astore.peek(
-                budget_key(name, key, window), limit=limit, window=window
+                budget_key(self.settings.namespace, name, key, window), limit=limit, window=window
             )
             if not decision.allowed:
                 raise _BudgetSpentError(decision.retry_after)
         for limit, window in windows:
             decision = await self.astore.hit(
-                budget_key(name, key, window), limit=limit, window=window
+                budget_key(self.settings.namespace, name, key, window), limit=limit, window=window
             )
             if not decision.allowed:
                 raise _BudgetSpentError(decision.retry_after)
@@ -405,7 +405,9 @@ class Core:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.retries),
             wait=wait_exponential_jitter(
-                initial=self.settings.retry_wait, max=max(self.settings.retry_wait * 8, 0.001)
+                multiplier=self.settings.retry_wait,
+                max=self.settings.retry_wait * 8,
+                jitter=self.settings.retry_wait,
             ),
             retry=retry_if_exception_type(TransientFault),
             sleep=self.sleep,
@@ -477,7 +479,7 @@ class Core:
         self.l1.put(query.cache_key, entry)
         try:
             await self.astore.set(
-                _PREFIX + "cache:" + query.cache_key,
+                self._prefix + "cache:" + query.cache_key,
                 entry.encode(query.kind),
                 ttl=max(self.settings.stale_ttl, entry.fresh_until - now),
             )
@@ -510,7 +512,7 @@ class Core:
         self.l1.put(query.cache_key, entry)
         try:
             await self.astore.set(
-                _PREFIX + "cache:" + query.cache_key,
+                self._prefix + "cache:" + query.cache_key,
                 entry.encode(query.kind),
                 ttl=self.settings.ttl_unknown,
             )
@@ -525,14 +527,16 @@ class Core:
         names += [f"upstream:{p.name}" for p in self.providers]
         totals: dict[str, int] = {}
         for name in names:
-            raw = await self.astore.get(_STATS_KEY + name)
+            raw = await self.astore.get(self._prefix + "stats:" + name)
             totals[name] = int(raw) if raw is not None else 0
         limits: list[dict[str, Any]] = []
         for provider in self.providers:
             for key in self.keys.get(provider.name, []):
                 for limit, window in budgets(provider.name, self.settings):
                     decision = await self.astore.peek(
-                        budget_key(provider.name, key, window), limit=limit, window=window
+                        budget_key(self.settings.namespace, provider.name, key, window),
+                        limit=limit,
+                        window=window,
                     )
                     limits.append(
                         {

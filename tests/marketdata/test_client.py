@@ -1,0 +1,500 @@
+"""The fetch engine on ``httpx.MockTransport``: cache, failover, faults, limits, events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from marketdata import (
+    AsyncMarketData,
+    InvalidRequestError,
+    MarketData,
+    MarketDataError,
+    ProviderUnavailableError,
+    Quote,
+    RateLimitedError,
+    Tick,
+    UnknownSymbolError,
+)
+from tests.marketdata.mock import AV_INFO, AV_NOTE, FH_ZERO, Router, ok
+
+if TYPE_CHECKING:
+    from statestore import StateStore
+
+Factory = Callable[..., Any]
+
+
+def client(
+    settings_factory: Factory,
+    store: StateStore,
+    router: Router,
+    clock: Callable[[], float] | None = None,
+    **overrides: Any,
+) -> AsyncMarketData:
+    kwargs: dict[str, Any] = {"store": store, "transport": router.async_transport()}
+    if clock is not None:
+        kwargs["clock"] = clock
+    return AsyncMarketData(settings_factory(**overrides), **kwargs)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+class TestCache:
+    def test_second_call_is_served_from_l1(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+
+        async def main() -> tuple[Quote, Quote]:
+            async with client(settings_factory, store, router) as md:
+                return await md.quote("AAPL"), await md.quote("aapl")
+
+        first, second = run(main())
+        assert first == second
+        assert first.provider == "finnhub"
+        assert router.calls["finnhub"] == 1
+
+    def test_another_client_reads_l2(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        settings = settings_factory()
+
+        async def main() -> dict[str, Any]:
+            async with AsyncMarketData(
+                settings, store=store, transport=router.async_transport()
+            ) as a:
+                await a.quote("AAPL")
+            async with AsyncMarketData(
+                settings, store=store, transport=router.async_transport()
+            ) as b:
+                quote = await b.quote("AAPL")
+                assert quote.price > 0
+                return await b.stats()
+
+        stats = run(main())
+        assert router.calls["finnhub"] == 1
+        assert stats["process"]["hits_l2"] == 1
+
+    def test_expired_entry_is_refetched(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        now = [1_700_000_000.0]
+
+        async def main() -> None:
+            async with client(settings_factory, store, router, clock=lambda: now[0]) as md:
+                await md.quote("AAPL")
+                now[0] += 10_000
+                await md.quote("AAPL")
+
+        run(main())
+        assert router.calls["finnhub"] == 2
+
+
+class TestFailover:
+    def test_5xx_retried_then_next_provider(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", *(httpx.Response(503) for _ in range(3)))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=3) as md:
+                return await md.quote("IBM")
+
+        quote = run(main())
+        assert quote.provider == "alphavantage"
+        assert router.calls == {"finnhub": 3, "alphavantage": 1}
+
+    def test_retry_succeeds_on_same_provider(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", httpx.Response(502), httpx.ReadTimeout("slow"))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=3) as md:
+                return await md.quote("AAPL")
+
+        assert run(main()).provider == "finnhub"
+        assert router.calls == {"finnhub": 3}
+
+    def test_premium_403_fails_over_and_rests_the_key(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", httpx.Response(403, json={"error": "no access"}))
+
+        async def main() -> None:
+            async with client(settings_factory, store, router) as md:
+                assert (await md.quote("VOD.L")).provider == "alphavantage"
+                assert (await md.quote("SAP.DE")).provider == "alphavantage"
+
+        run(main())
+        assert router.calls == {"finnhub": 1, "alphavantage": 2}
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            pytest.param(ok(AV_NOTE), id="note"),
+            pytest.param(ok(AV_INFO), id="information"),
+            pytest.param(httpx.Response(429, headers={"Retry-After": "30"}), id="429"),
+        ],
+    )
+    def test_limit_answer_moves_to_the_next_key(
+        self, settings_factory: Factory, store: StateStore, answer: httpx.Response
+    ) -> None:
+        router = Router()
+        router.script("alphavantage", answer)
+
+        async def main() -> None:
+            async with client(
+                settings_factory,
+                store,
+                router,
+                providers="alphavantage",
+                alphavantage_api_key="AVKEYONE1,AVKEYTWO2",
+            ) as md:
+                assert (await md.quote("IBM")).price == Decimal("121.7400")
+                assert (await md.quote("MSFT")).price == Decimal("121.7400")  # still the second key
+
+        run(main())
+        keys = [r.url.params["apikey"] for r in router.requests]
+        assert keys == ["AVKEYONE1", "AVKEYTWO2", "AVKEYTWO2"]
+
+    def test_limit_answer_is_never_cached(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("alphavantage", ok(AV_NOTE))
+
+        async def main() -> None:
+            async with client(
+                settings_factory, store, router, providers="alphavantage", key_rest=0.05
+            ) as md:
+                with pytest.raises(RateLimitedError) as info:
+                    await md.quote("IBM")
+                assert 0 < info.value.retry_after <= 0.05
+                await asyncio.sleep(0.1)
+                quote = await md.quote("IBM")
+                assert quote.price == Decimal("121.7400")
+
+        run(main())
+        assert router.calls["alphavantage"] == 2
+
+    def test_stale_copy_served_when_every_provider_fails(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        now = [1_700_000_000.0]
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, clock=lambda: now[0]) as md:
+                fresh = await md.quote("AAPL")
+                assert not fresh.stale
+                now[0] += 3600
+                router.defaults["finnhub"] = lambda r: httpx.Response(500)
+                router.defaults["alphavantage"] = lambda r: httpx.Response(200, content=b"{")
+                return await md.quote("AAPL")
+
+        stale = run(main())
+        assert stale.stale
+        assert stale.price == Decimal("162.74")
+
+    def test_error_when_nothing_works(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        router.defaults["finnhub"] = lambda r: httpx.Response(500)
+        router.defaults["alphavantage"] = lambda r: httpx.Response(200, content=b"")
+
+        async def main() -> None:
+            async with client(settings_factory, store, router, retries=2) as md:
+                await md.quote("AAPL")
+
+        with pytest.raises(ProviderUnavailableError) as info:
+            run(main())
+        assert set(info.value.reasons) == {"finnhub", "alphavantage"}
+        assert isinstance(info.value, ConnectionError)
+        assert router.calls == {"finnhub": 2, "alphavantage": 2}
+
+
+class TestUnknown:
+    def test_unknown_everywhere_raises_lookup_error_and_is_cached(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.defaults["finnhub"] = lambda r: ok(FH_ZERO)
+        router.defaults["alphavantage"] = lambda r: ok({"Global Quote": {}})
+
+        async def main() -> None:
+            async with client(settings_factory, store, router) as md:
+                for _ in range(3):
+                    with pytest.raises(LookupError):
+                        await md.quote("NOPE")
+
+        run(main())
+        assert router.calls == {"finnhub": 1, "alphavantage": 1}
+
+    def test_other_provider_may_know_it(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        router.defaults["finnhub"] = lambda r: ok(FH_ZERO)
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router) as md:
+                return await md.quote("300135.SZ")
+
+        quote = run(main())
+        assert quote.provider == "alphavantage"
+        assert router.requests[-1].url.params["symbol"] == "300135.SHZ"
+
+
+class TestNoHttpxEscapes:
+    @staticmethod
+    def _all_httpx_errors() -> list[type[Exception]]:
+        found: list[type[Exception]] = []
+        pending: list[type[Exception]] = [httpx.HTTPError, httpx.InvalidURL, httpx.StreamError]
+        while pending:
+            cls = pending.pop()
+            found.append(cls)
+            pending.extend(cls.__subclasses__())
+        return found
+
+    def test_every_httpx_error_maps_to_our_tree(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        request = httpx.Request("GET", "http://fh.test/")
+        for cls in self._all_httpx_errors():
+            if cls is httpx.HTTPStatusError:
+                error: Exception = cls("x", request=request, response=httpx.Response(500))
+            elif issubclass(cls, httpx.RequestError):
+                error = cls("boom", request=request)
+            else:
+                try:
+                    error = cls("boom")
+                except TypeError:  # StreamError subclasses take no message
+                    error = cls()
+            router = Router()
+            router.defaults = {"finnhub": _raiser(error), "alphavantage": _raiser(error)}
+
+            async def main(router: Router = router) -> None:
+                async with client(settings_factory, store, router, retries=1) as md:
+                    await md.quote("AAPL")
+
+            with pytest.raises(MarketDataError):
+                run(main())
+
+
+def _raiser(error: Exception) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    return answer
+
+
+class TestBudgets:
+    def test_budget_spent_raises_with_retry_after(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+
+        async def main() -> None:
+            async with client(
+                settings_factory, store, router, providers="finnhub", finnhub_per_minute=2
+            ) as md:
+                await md.quote("A")
+                await md.quote("B")
+                with pytest.raises(RateLimitedError) as info:
+                    await md.quote("C")
+                assert 0 < info.value.retry_after <= 60
+
+        run(main())
+        assert router.calls["finnhub"] == 2
+
+    def test_spent_budget_fails_over(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+
+        async def main() -> list[str]:
+            async with client(settings_factory, store, router, finnhub_per_minute=1) as md:
+                return [(await md.quote(s)).provider for s in ("A", "B")]
+
+        assert run(main()) == ["finnhub", "alphavantage"]
+
+    def test_waits_within_bound(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+
+        async def main() -> None:
+            async with client(
+                settings_factory,
+                store,
+                router,
+                providers="finnhub",
+                finnhub_per_second=1,
+                max_wait=2.0,
+            ) as md:
+                await md.quote("A")
+                await md.quote("B")  # waits about a second for the budget
+
+        run(main())
+        assert router.calls["finnhub"] == 2
+
+    def test_demo_key_serves_ibm_only(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+
+        async def main() -> None:
+            async with client(
+                settings_factory,
+                store,
+                router,
+                providers="alphavantage",
+                alphavantage_api_key=None,
+            ) as md:
+                assert (await md.quote("IBM")).price == Decimal("121.7400")
+                with pytest.raises(ProviderUnavailableError):
+                    await md.quote("MSFT")
+
+        run(main())
+        assert [r.url.params["apikey"] for r in router.requests] == ["demo"]
+
+
+class TestCoalescing:
+    def test_concurrent_tasks_make_one_call(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+
+        async def slow(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(0.05)
+            return ok({"c": 1.5, "d": 0, "dp": 0, "h": 1, "l": 1, "o": 1, "pc": 1.5, "t": 1})
+
+        router.defaults["finnhub"] = slow  # type: ignore[assignment]
+
+        async def main() -> list[Quote]:
+            async with client(settings_factory, store, router) as md:
+                return await asyncio.gather(*(md.quote("IBM") for _ in range(50)))
+
+        quotes = run(main())
+        assert len({q.fetched_at for q in quotes}) == 1
+        assert router.calls["finnhub"] == 1
+
+    def test_threads_share_one_call(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        gate = threading.Event()
+
+        def slow(request: httpx.Request) -> httpx.Response:
+            gate.wait(0.2)
+            return ok({"c": 1.5, "d": 0, "dp": 0, "h": 1, "l": 1, "o": 1, "pc": 1.5, "t": 1})
+
+        router.defaults["finnhub"] = slow
+        results: list[Quote] = []
+        with MarketData(settings_factory(), store=store, transport=router.async_transport()) as md:
+            threads = [
+                threading.Thread(target=lambda: results.append(md.quote("IBM"))) for _ in range(16)
+            ]
+            for thread in threads:
+                thread.start()
+            gate.set()
+            for thread in threads:
+                thread.join()
+        assert len(results) == 16
+        assert router.calls["finnhub"] == 1
+
+    def test_errors_are_shared_too(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+        router.defaults["finnhub"] = lambda r: ok(FH_ZERO)
+        router.defaults["alphavantage"] = lambda r: ok({"Global Quote": {}})
+
+        async def main() -> list[Any]:
+            async with client(settings_factory, store, router) as md:
+                return await asyncio.gather(
+                    *(md.quote("NOPE") for _ in range(10)), return_exceptions=True
+                )
+
+        results = run(main())
+        assert all(isinstance(r, UnknownSymbolError) for r in results)
+        assert router.calls == {"finnhub": 1, "alphavantage": 1}
+
+
+class TestEvents:
+    def test_fresh_quote_reaches_callbacks_iterators_and_stream(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        seen: list[Tick] = []
+
+        def broken(tick: Tick) -> None:
+            raise RuntimeError("a bad subscriber")
+
+        async def main() -> list[Tick]:
+            async with client(settings_factory, store, router) as md:
+                md.subscribe(broken)
+                subscription = md.subscribe(seen.append)
+                iterator = md.ticks()
+                first = asyncio.ensure_future(iterator.__anext__())
+                await asyncio.sleep(0)
+                await md.quote("AAPL")
+                await md.quote("AAPL")  # cache hit: no new event
+                got = [await asyncio.wait_for(first, 2)]
+                subscription.cancel()
+                await md.quote("MSFT")
+                await iterator.aclose()  # type: ignore[attr-defined]
+                return got
+
+        last_id = store.last_id("switchyard:events")
+        got = run(main())
+        assert [t.symbol for t in seen] == ["AAPL"]
+        assert got[0].symbol == "AAPL"
+        events = [json.loads(p) for _, p in store.read("switchyard:events", last_id, count=50)]
+        mine = [e for e in events if e["symbol"] in ("AAPL", "MSFT")]
+        assert mine[0] == {
+            "type": "tick",
+            "symbol": "AAPL",
+            "price": "162.74",
+            "volume": None,
+            "timestamp": "2022-02-24T21:00:02Z",
+            "provider": "finnhub",
+            "source": "quote",
+        }
+        assert [e["symbol"] for e in mine] == ["AAPL", "MSFT"]
+
+
+class TestValidation:
+    @pytest.mark.parametrize(
+        ("call", "args"),
+        [
+            ("history", ("IBM", "2d")),
+            ("history", ("IBM", "1d", date(2024, 2, 1), date(2024, 1, 1))),
+            ("search", ("   ",)),
+            ("quote", ("bad symbol",)),
+            ("quote", ("",)),
+        ],
+    )
+    def test_invalid_requests(
+        self, settings_factory: Factory, store: StateStore, call: str, args: tuple[Any, ...]
+    ) -> None:
+        router = Router()
+        md = MarketData(settings_factory(), store=store, transport=router.async_transport())
+        with md, pytest.raises(InvalidRequestError):
+            getattr(md, call)(*args)
+        assert not router.calls
+
+    def test_quotes_batch_keeps_going(self, settings_factory: Factory, store: StateStore) -> None:
+        router = Router()
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.params.get("symbol") == "NOPE":
+                return ok(FH_ZERO)
+            return ok({"c": 2, "d": 0, "dp": 0, "h": 2, "l": 2, "o": 2, "pc": 2, "t": 1})
+
+        router.defaults["finnhub"] = answer
+        router.defaults["alphavantage"] = lambda r: ok({"Global Quote": {}})
+        with MarketData(settings_factory(), store=store, transport=router.async_transport()) as md:
+            batch = md.quotes(["ibm", "IBM", "msft", "NOPE", "bad sym"])
+        assert sorted(batch.quotes) == ["IBM", "MSFT"]
+        assert isinstance(batch.errors["NOPE"], UnknownSymbolError)
+        assert isinstance(batch.errors["bad sym"], InvalidRequestError)
