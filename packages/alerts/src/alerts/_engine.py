@@ -167,10 +167,42 @@ class Engine:
                     self._states.pop(rid, None)
                     self._dirty.add(rid)
                     self._active.discard(rid)
-            for rid, comp in new.items():
-                if self._rules.get(rid) is not comp:
-                    self._index(comp)
+            fresh = [comp for rid, comp in new.items() if self._rules.get(rid) is not comp]
             self._rules = new
+            for comp in fresh:
+                self._index(comp)
+                self._prime(comp)
+
+    def _prime(self, comp: _Compiled) -> None:
+        """Give a new rule the condition implied by what is already known (last price, last
+        health status), so a rule added while IBM is above 100 fires without waiting for a
+        crossing. It becomes pending/firing at the next event or poll."""
+        rule = comp.rule
+        if not rule.enabled:
+            return
+        cond, summary, value, firing = False, "", None, ""
+        if isinstance(rule, PriceAboveRule | PriceBelowRule):
+            book = self._books.get(rule.symbol)
+            if book is None or book.last_price is None:
+                return
+            price = book.last_price
+            above = isinstance(rule, PriceAboveRule)
+            cond = price > rule.threshold if above else price < rule.threshold
+            word = "above" if above else "below"
+            summary = f"{rule.symbol} price {price} is {word} {rule.threshold}"
+            value, firing = str(price), book.last_event
+        elif isinstance(rule, HealthRule):
+            for check, status in self._health_status.items():
+                if (rule.check is None or rule.check == check) and status in rule.statuses:
+                    cond, summary, firing = True, f"health check {check} is {status}", check
+        if cond:
+            st = self._st(rule.id)
+            st.cond, st.episode, st.value = True, f"prime:{firing}", value
+            st.extra["summary"] = summary
+            self._active.add(rule.id)
+            symbol = getattr(rule, "symbol", None)
+            if symbol in self._books:
+                self._books[symbol].active.add(rule.id)
 
     def add_rule(self, rule: Rule) -> None:
         """Add or replace one rule."""
@@ -787,6 +819,9 @@ class Engine:
                 if rid in self._seen_templates:
                     self._seen_templates[rid].update(seen)
             self._health_status.update(data.get("health", {}))
+            for rid, comp in self._rules.items():
+                if rid not in self._states:
+                    self._prime(comp)
 
     def checkpoint(self) -> None:
         """Save the snapshot (and the stream cursor) to the store; no-op without a store.

@@ -1,0 +1,215 @@
+"""Property tests of rule semantics and of delivery under failures and restarts."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alerts import (
+    ChannelRateLimitedError,
+    ChannelTransientError,
+    DeliveryWorker,
+    Engine,
+    Outbox,
+    Tick,
+    parse_event,
+)
+from alerts.testing import RecordingChannel
+from statestore import open_store
+from tests.alerts.helpers import rule
+from tests.alerts.servers import FakeClock
+from tests.alerts.strategies import gaps, levels, price_paths, prices
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def side(price: Decimal, level: Decimal) -> int:
+    """+1 at or above the level, -1 below: a crossing is a change of this sign."""
+    return 1 if price >= level else -1
+
+
+class TestIndexedEvaluationMatchesBruteForce:
+    @FAST
+    @given(path=price_paths, lvls=st.lists(levels, min_size=1, max_size=8))
+    def test_crossing_fires_exactly_at_sign_changes(
+        self, path: list[Decimal], lvls: list[Decimal]
+    ) -> None:
+        rules = []
+        for i, level in enumerate(lvls):
+            rules.append(rule(id=f"u{i}", kind="cross_up", symbol="S", level=level))
+            rules.append(rule(id=f"d{i}", kind="cross_down", symbol="S", level=level))
+        engine = Engine(rules, clock=FakeClock(0))
+        for n, price in enumerate(path):
+            fired = {x.rule_id for x in engine.process(Tick("S", price, id=str(n)))}
+            expected = set()
+            if n:
+                for i, level in enumerate(lvls):
+                    before, after = side(path[n - 1], level), side(price, level)
+                    if before < after:
+                        expected.add(f"u{i}")
+                    elif before > after:
+                        expected.add(f"d{i}")
+            assert fired == expected
+
+    @FAST
+    @given(
+        path=price_paths,
+        thresholds=st.lists(prices, min_size=1, max_size=8),
+        bands=st.lists(st.tuples(prices, prices).filter(lambda b: b[0] < b[1]), max_size=4),
+    )
+    def test_level_and_band_rules_match_a_plain_loop(
+        self,
+        path: list[Decimal],
+        thresholds: list[Decimal],
+        bands: list[tuple[Decimal, Decimal]],
+    ) -> None:
+        rules = []
+        for i, t in enumerate(thresholds):
+            rules.append(rule(id=f"a{i}", kind="price_above", symbol="S", threshold=t))
+            rules.append(rule(id=f"b{i}", kind="price_below", symbol="S", threshold=t))
+        for i, (lo, hi) in enumerate(bands):
+            rules.append(rule(id=f"in{i}", kind="channel_enter", symbol="S", lower=lo, upper=hi))
+            rules.append(rule(id=f"out{i}", kind="channel_exit", symbol="S", lower=lo, upper=hi))
+        engine = Engine(rules, clock=FakeClock(0))
+        for n, price in enumerate(path):
+            fired = {x.rule_id for x in engine.process(Tick("S", price, id=str(n)))}
+            for i, t in enumerate(thresholds):
+                assert engine.state(f"a{i}").cond == (price > t)
+                assert engine.state(f"b{i}").cond == (price < t)
+            for i, (lo, hi) in enumerate(bands):
+                if n == 0:
+                    continue
+                was = lo <= path[n - 1] <= hi
+                now = lo <= price <= hi
+                assert (f"in{i}" in fired) == (now and not was)
+                assert (f"out{i}" in fired) == (was and not now)
+
+
+class TestCooldown:
+    @FAST
+    @given(
+        steps=st.lists(st.tuples(gaps, prices), min_size=1, max_size=50),
+        cooldown=st.floats(min_value=0, max_value=600),
+        level=levels,
+    )
+    def test_cooldown_never_violated(
+        self, steps: list[tuple[float, Decimal]], cooldown: float, level: Decimal
+    ) -> None:
+        clock = FakeClock(0)
+        rules = [
+            rule(id="c", kind="cross_up", symbol="S", level=level, trigger={"cooldown": cooldown}),
+            rule(
+                id="p",
+                kind="price_above",
+                symbol="S",
+                threshold=level,
+                trigger={"cooldown": cooldown},
+            ),
+        ]
+        engine = Engine(rules, clock=clock)
+        sent: dict[str, list[float]] = {"c": [], "p": []}
+        for n, (gap, price) in enumerate(steps):
+            clock.advance(gap)
+            for x in engine.process(Tick("S", price, id=str(n))) + engine.poll():
+                sent[x.rule_id].append(clock.now)
+        for times in sent.values():
+            assert all(b - a >= cooldown for a, b in itertools.pairwise(times))
+
+
+def _reference(rules: list, events: list[tuple[str, bytes]]) -> set[str]:  # type: ignore[type-arg]
+    clock = FakeClock(0)
+    engine = Engine(rules, clock=clock)
+    ids = set()
+    for n, (eid, payload) in enumerate(events):
+        clock.now = float(n)
+        ids.update(x.id for x in engine.process(parse_event(payload, eid)))
+    return ids
+
+
+class TestNothingLostNothingDoubled:
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        path=st.lists(prices, min_size=2, max_size=25),
+        crash_after=st.sets(st.integers(min_value=0, max_value=24), max_size=4),
+        checkpoint_after=st.sets(st.integers(min_value=0, max_value=24), max_size=6),
+        failures=st.lists(st.sampled_from(["ok", "transient", "429", "abandon"]), max_size=30),
+    )
+    def test_random_failures_and_restarts(
+        self,
+        path: list[Decimal],
+        crash_after: set[int],
+        checkpoint_after: set[int],
+        failures: list[str],
+    ) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="alerts-prop-"))
+        store = open_store(f"sqlite://{folder}/state")
+        try:
+            rules = [
+                rule(id="up", kind="cross_up", symbol="S", level=50, channels=["rec"]),
+                rule(
+                    id="hi",
+                    kind="price_above",
+                    symbol="S",
+                    threshold=51,
+                    channels=["rec"],
+                    notify_resolved=True,
+                ),
+            ]
+            for price in path:
+                store.publish(
+                    "ev", json.dumps({"type": "tick", "symbol": "S", "price": str(price)}).encode()
+                )
+            events = store.read("ev", None, count=1000)
+            expected = _reference(rules, events)
+
+            # Engine side: crash (drop without checkpoint) at random points, restart, replay.
+            clock = FakeClock(0)
+            outbox = Outbox(store)
+            engine = Engine(rules, store, clock=clock, outbox=outbox)
+            n = 0
+            while True:
+                batch = store.read("ev", engine.cursor, count=1)
+                if not batch:
+                    break
+                eid, payload = batch[0]
+                index = next(i for i, (e, _) in enumerate(events) if e == eid)
+                clock.now = float(index)
+                engine.process(parse_event(payload, eid))
+                engine.cursor = eid
+                if index in checkpoint_after:
+                    engine.checkpoint()
+                if index in crash_after and n < 10:
+                    n += 1
+                    engine = Engine(rules, store, clock=clock, outbox=outbox)
+            # Delivery side: random failures, abandoned leases (crash between claim and send).
+            channel = RecordingChannel("rec")
+            worker = DeliveryWorker(outbox, {"rec": channel}, lease=0.05, backoff_base=0.001)
+            plan = list(failures)
+            deadline = time.monotonic() + 20
+            while (outbox.pending() or plan) and time.monotonic() < deadline:
+                step = plan.pop(0) if plan else "ok"
+                if step == "transient":
+                    channel.fail_next(ChannelTransientError("down"))
+                elif step == "429":
+                    channel.fail_next(ChannelRateLimitedError("slow down", 0.001))
+                elif step == "abandon":
+                    store.claim(outbox.queue, lease=0.05, count=1)  # a worker dies holding it
+                    time.sleep(0.06)
+                    continue
+                if not worker.run_once():
+                    time.sleep(0.005)
+            assert outbox.pending() == []
+            assert outbox.dead_letters() == []
+            assert sorted(channel.ids) == sorted(expected)  # every one, once
+        finally:
+            store.close()
