@@ -18,6 +18,7 @@ from alerts import (
     DeliveryWorker,
     Engine,
     Outbox,
+    Rule,
     Tick,
     parse_event,
 )
@@ -126,10 +127,10 @@ class TestCooldown:
             assert all(b - a >= cooldown for a, b in itertools.pairwise(times))
 
 
-def _reference(rules: list, events: list[tuple[str, bytes]]) -> set[str]:  # type: ignore[type-arg]
+def _reference(rules: list[Rule], events: list[tuple[str, bytes]]) -> set[str]:
     clock = FakeClock(0)
     engine = Engine(rules, clock=clock)
-    ids = set()
+    ids: set[str] = set()
     for n, (eid, payload) in enumerate(events):
         clock.now = float(n)
         ids.update(x.id for x in engine.process(parse_event(payload, eid)))
