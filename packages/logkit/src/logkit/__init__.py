@@ -15,6 +15,15 @@ from logkit._exceptions import (
     LogkitError,
     StateError,
 )
+from logkit._parsers import (
+    FORMATS,
+    EntryAssembler,
+    LogEntry,
+    detect_format,
+    normalise_level,
+    parse_line,
+    parse_lines,
+)
 from logkit._redact import Redactor, clear_registered_secrets, redact, register_secret
 from logkit._settings import LogkitSettings
 from logkit._sink import ConcurrentRotatingFileHandler
@@ -22,10 +31,13 @@ from logkit._templates import Template, TemplateMatch, TemplateMiner, mask
 from logkit._version import __version__ as __version__
 
 __all__ = [
+    "FORMATS",
     "ConcurrentRotatingFileHandler",
     "ConfigurationError",
+    "EntryAssembler",
     "ExplainerDisabledError",
     "ExplainerError",
+    "LogEntry",
     "LogkitError",
     "LogkitSettings",
     "Redactor",
@@ -38,10 +50,14 @@ __all__ = [
     "clear_context",
     "clear_registered_secrets",
     "configure",
+    "detect_format",
     "get_logger",
     "get_request_id",
     "mask",
     "new_request_id",
+    "normalise_level",
+    "parse_line",
+    "parse_lines",
     "redact",
     "register_secret",
     "request_context",
