@@ -6,7 +6,24 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from marketdata.testing import ProviderEmulators
 from tests.bridge.server import RunningBridge, run_bridge
+
+PROVIDER_KEYS = {"ALPHAVANTAGE_API_KEY": "av-test-key", "FINNHUB_API_KEY": "fh-test-key"}
+
+
+@pytest.fixture(scope="session")
+def emulators() -> Iterator[ProviderEmulators]:
+    """Alpha Vantage and Finnhub emulators on loopback, shared by the session's bridges."""
+    with ProviderEmulators(websocket=False) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def provider_env(emulators: ProviderEmulators) -> dict[str, str]:
+    """Environment that points a bridge at the emulators, with test keys."""
+    return {**emulators.env, **PROVIDER_KEYS}
+
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -14,16 +31,21 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def bridge_tcp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
-    """One bridge on a TCP port for the whole session."""
-    with run_bridge(tmp_path_factory.mktemp("bridge-tcp")) as bridge:
+def bridge_tcp(
+    tmp_path_factory: pytest.TempPathFactory, provider_env: dict[str, str]
+) -> Iterator[RunningBridge]:
+    """One bridge on a TCP port for the whole session, in front of the emulators."""
+    with run_bridge(tmp_path_factory.mktemp("bridge-tcp"), env=provider_env) as bridge:
         yield bridge
 
 
 @pytest.fixture(scope="session")
-def bridge_uds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
-    """One bridge on a unix socket for the whole session."""
-    with run_bridge(tmp_path_factory.mktemp("bridge-uds"), uds=True) as bridge:
+def bridge_uds(
+    tmp_path_factory: pytest.TempPathFactory, provider_env: dict[str, str]
+) -> Iterator[RunningBridge]:
+    """One bridge on a unix socket for the whole session, in front of the emulators."""
+    home = tmp_path_factory.mktemp("bridge-uds")
+    with run_bridge(home, uds=True, env=provider_env) as bridge:
         yield bridge
 
 

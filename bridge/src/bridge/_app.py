@@ -15,7 +15,7 @@ from bridge._deps import Authorized
 from bridge._errors import ErrorPublic, install_error_handlers
 from bridge._middleware import RequestContextMiddleware
 from bridge._package_errors import build_error_map
-from bridge._routes import health, metrics
+from bridge._routes import health, history, metrics, news, profile, quotes, search
 from bridge._services import Services
 from bridge._settings import Settings
 from bridge._token import load_or_create_token
@@ -82,14 +82,22 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
     app.state.settings = settings
     app.state.token = token.get_secret_value().encode("utf-8")
     logkit.register_secret(token.get_secret_value())
-    install_error_handlers(app, build_error_map())
+    app.state.error_map = build_error_map()
+    install_error_handlers(app, app.state.error_map)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_large_bytes=settings.max_convert_bytes,
     )
     app.include_router(health.router)
-    for router in (metrics.router,):
+    for router in (
+        quotes.router,
+        history.router,
+        news.router,
+        search.router,
+        profile.router,
+        metrics.router,
+    ):
         app.include_router(router, responses=COMMON_RESPONSES)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Authorized])

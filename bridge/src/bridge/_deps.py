@@ -9,8 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from bridge._errors import ErrorMap
 from bridge._services import Services
 from bridge._settings import Settings
+from marketdata import AsyncMarketData
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -51,3 +53,18 @@ def get_services(request: Request) -> Services:
 Authorized = Depends(require_token)
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_marketdata(request: Request) -> AsyncMarketData:
+    """The worker's one shared market-data client."""
+    return get_services(request).marketdata
+
+
+def get_error_map(request: Request) -> ErrorMap:
+    """The mapping of package errors to answers."""
+    errors: ErrorMap = request.app.state.error_map
+    return errors
+
+
+MarketDataDep = Annotated[AsyncMarketData, Depends(get_marketdata)]
+ErrorMapDep = Annotated[ErrorMap, Depends(get_error_map)]

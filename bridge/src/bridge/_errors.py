@@ -128,6 +128,16 @@ class ErrorMap:
                 return rule
         return None
 
+    def code_for(self, exc: BaseException) -> ErrorCode:
+        """The error code ``exc`` is answered with (``internal`` when unmapped)."""
+        rule = self.lookup(exc)
+        return rule.code if rule is not None else "internal"
+
+    @staticmethod
+    def invalid(message: str) -> JSONResponse:
+        """A 422 ``invalid_request`` answer for a check a route makes itself."""
+        return error_response(422, "invalid_request", message)
+
     def respond(self, exc: BaseException) -> JSONResponse | None:
         """The error answer for ``exc``, or None when it is not mapped."""
         rule = self.lookup(exc)

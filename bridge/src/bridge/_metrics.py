@@ -8,6 +8,8 @@ process, tests, embedding) the default in-process registry is used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -19,6 +21,13 @@ from prometheus_client import (
     multiprocess,
     values,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from prometheus_client.metrics_core import Metric
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # prometheus_client chose how to store values when it was imported: trust that choice, not the
@@ -44,21 +53,6 @@ MARKETDATA_CALLS = Counter(
     "Market-data calls made by the bridge, by operation and outcome.",
     ["operation", "outcome"],
 )
-CACHE_HITS = Counter(
-    "bridge_marketdata_cache_hits_total",
-    "Market-data answers served without an upstream call (as reported by marketdata).",
-)
-UPSTREAM_CALLS = Counter(
-    "bridge_marketdata_upstream_calls_total",
-    "Upstream provider calls (as reported by marketdata), by provider.",
-    ["provider"],
-)
-LIMITS_LEFT = Gauge(
-    "bridge_marketdata_limit_remaining",
-    "Requests left in a provider's rate-limit window.",
-    ["provider", "window"],
-    multiprocess_mode="mostrecent",
-)
 EVENTS_PUBLISHED = Counter(
     "bridge_events_published_total",
     "Events published to the shared stream, by type.",
@@ -83,8 +77,64 @@ DELIVERIES_FAILED = Counter(
 )
 
 
-def render() -> tuple[bytes, str]:
+class MarketDataCollector(Collector):
+    """Market-data totals shared by every process (read from the store at scrape time).
+
+    Args:
+        stats: what ``AsyncMarketData.stats()`` returned: ``totals`` and ``limits``.
+    """
+
+    def __init__(self, stats: Mapping[str, Any]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield cache hits, coalesced and stale answers, upstream calls and limits left."""
+        totals: Mapping[str, Any] = self.stats.get("totals") or {}
+        hits = CounterMetricFamily(
+            "bridge_marketdata_cache_hits",
+            "Market-data answers served from cache, all processes (level: l1 memory, l2 store).",
+            labels=["level"],
+        )
+        for level in ("l1", "l2"):
+            hits.add_metric([level], float(totals.get(f"hits_{level}", 0)))
+        yield hits
+        for name, key, text in (
+            ("coalesced", "coalesced", "Requests that waited for an identical upstream call."),
+            ("stale_served", "stale_served", "Stale answers served because providers failed."),
+            ("errors", "errors", "Market-data calls that ended in an error."),
+        ):
+            yield CounterMetricFamily(
+                f"bridge_marketdata_{name}", text, value=float(totals.get(key, 0))
+            )
+        upstream = CounterMetricFamily(
+            "bridge_marketdata_upstream_calls",
+            "Calls made to each provider, all processes.",
+            labels=["provider"],
+        )
+        for key, value in sorted(totals.items()):
+            if key.startswith("upstream:"):
+                upstream.add_metric([key.partition(":")[2]], float(value))
+        yield upstream
+        remaining: dict[tuple[str, str], float] = {}
+        for limit in self.stats.get("limits") or []:
+            window = f"{float(limit.get('window', 0)):g}s"
+            label = (str(limit.get("provider", "")), window)
+            remaining[label] = remaining.get(label, 0.0) + float(limit.get("remaining", 0))
+        left = GaugeMetricFamily(
+            "bridge_marketdata_limit_remaining",
+            "Requests left in each provider's rate-limit window (summed over its keys).",
+            labels=["provider", "window"],
+        )
+        for (provider, window), value in sorted(remaining.items()):
+            left.add_metric([provider, window], value)
+        yield left
+
+
+def render(extra: Collector | None = None) -> tuple[bytes, str]:
     """The exposition text of every metric (aggregated over workers in multiprocess mode).
+
+    Args:
+        extra: a collector read at scrape time (shared totals), added to the output.
 
     Returns:
         The body and its content type.
@@ -92,8 +142,14 @@ def render() -> tuple[bytes, str]:
     if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    if extra is not None:
+        registry = CollectorRegistry()
+        registry.register(extra)
+        body += generate_latest(registry)
+    return body, CONTENT_TYPE_LATEST
 
 
 def mark_worker_dead(pid: int) -> None:

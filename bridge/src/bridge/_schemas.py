@@ -4,11 +4,12 @@ Market-data and alert models come from their packages; the ``*Public`` names her
 OpenAPI document shows PHP developers.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bridge._errors import ErrorDetail
+from marketdata import Bar, History, NewsItem, Profile, Quote, SymbolMatch
 
 CheckStatus = Literal["ok", "warn", "fail"]
 OverallStatus = Literal["ok", "degraded", "fail"]
@@ -40,3 +41,48 @@ class AcceptedPublic(BaseModel):
     """How many log lines and events were queued for analysis."""
 
     accepted: int = Field(ge=0)
+
+
+class QuotePublic(Quote):
+    """The latest price of one symbol; decimals are strings, ``stale`` marks cached data."""
+
+
+class BarPublic(Bar):
+    """One bar: UTC start, open/high/low/close (strings) and volume."""
+
+
+class HistoryPublic(History):
+    """Bars of one symbol, oldest first."""
+
+    bars: list[BarPublic]  # type: ignore[assignment]
+
+
+class NewsItemPublic(NewsItem):
+    """One news article."""
+
+
+class ProfilePublic(Profile):
+    """A company profile."""
+
+
+class SymbolMatchPublic(SymbolMatch):
+    """One symbol search result."""
+
+
+class QuotesPublic(BaseModel):
+    """Quotes of several symbols; the symbols that failed are in ``errors`` with their code."""
+
+    quotes: list[QuotePublic]
+    errors: dict[str, ErrorDetail]
+
+
+class NewsPublic(BaseModel):
+    """News items, newest first."""
+
+    items: list[NewsItemPublic]
+
+
+class SearchPublic(BaseModel):
+    """Symbol search results, best first."""
+
+    matches: list[SymbolMatchPublic]

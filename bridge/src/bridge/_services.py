@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge import _metrics
 from bridge._schemas import CheckPublic
+from marketdata import AsyncMarketData
 from statestore import AsyncStateStore, StateStore, open_store
 
 if TYPE_CHECKING:
@@ -29,10 +30,11 @@ class Services:
         store: the shared state store (owned: closed by `aclose`).
     """
 
-    def __init__(self, settings: Settings, store: StateStore) -> None:
+    def __init__(self, settings: Settings, store: StateStore, marketdata: AsyncMarketData) -> None:
         self.settings = settings
         self.store = store
         self.astore = AsyncStateStore(store)
+        self.marketdata = marketdata
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -49,7 +51,13 @@ class Services:
         store = (
             await asyncio.to_thread(open_store, url) if url else await asyncio.to_thread(open_store)
         )
-        return cls(settings, store)
+        try:
+            # One client per worker: its in-process cache and coalescing serve every request.
+            marketdata = await asyncio.to_thread(AsyncMarketData, store=store)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, marketdata)
 
     def spawn(self, coro: Any, name: str) -> None:
         """Run ``coro`` in the background until `aclose`; a crash is logged, not raised."""
@@ -103,4 +111,5 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.marketdata.aclose()
         await asyncio.to_thread(self.store.close)

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from bridge import _metrics
-from bridge._deps import Authorized
+from bridge._deps import Authorized, ServicesDep
 
 router = APIRouter(tags=["metrics"], dependencies=[Authorized])
 
@@ -15,7 +15,11 @@ router = APIRouter(tags=["metrics"], dependencies=[Authorized])
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     summary="Prometheus metrics",
 )
-async def metrics() -> Response:
+async def metrics(services: ServicesDep) -> Response:
     """Requests, latencies, market-data cache and upstream calls, alerts and deliveries."""
-    body, content_type = _metrics.render()
+    try:
+        stats = await services.marketdata.stats()
+    except Exception:  # metrics must answer even when the store is down
+        stats = {}
+    body, content_type = _metrics.render(_metrics.MarketDataCollector(stats))
     return Response(body, media_type=content_type)

@@ -1,0 +1,72 @@
+"""``/v1/quotes``: one quote, or several in one call."""
+
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from bridge import _metrics
+from bridge._deps import ErrorMapDep, MarketDataDep
+from bridge._errors import ErrorDetail
+from bridge._schemas import QuotePublic, QuotesPublic
+from bridge._shared import MARKET_RESPONSES, SYMBOL_PATTERN, json_response
+
+router = APIRouter(tags=["market data"], responses=MARKET_RESPONSES)
+
+MAX_SYMBOLS = 50
+Symbol = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=32,
+        pattern=SYMBOL_PATTERN,
+        description="Ticker, e.g. IBM, BRK.B, VOD.LON",
+    ),
+]
+
+
+@router.get(
+    "/v1/quotes/{symbol}", response_model=QuotePublic, summary="The latest quote of one symbol"
+)
+async def get_quote(symbol: Symbol, marketdata: MarketDataDep) -> Response:
+    """The latest quote. Cached per freshness window; ``stale: true`` when providers failed."""
+    try:
+        quote = await marketdata.quote(symbol)
+    except Exception:
+        _metrics.MARKETDATA_CALLS.labels("quote", "error").inc()
+        raise
+    _metrics.MARKETDATA_CALLS.labels("quote", "stale" if quote.stale else "ok").inc()
+    return json_response(quote.model_dump_json())
+
+
+@router.get("/v1/quotes", response_model=QuotesPublic, summary="Quotes of several symbols")
+async def get_quotes(
+    symbols: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_SYMBOLS * 33,
+            description=f"Comma-separated symbols, at most {MAX_SYMBOLS}.",
+            examples=["IBM,MSFT"],
+        ),
+    ],
+    marketdata: MarketDataDep,
+    errors: ErrorMapDep,
+) -> Response:
+    """Quotes of several symbols fetched concurrently; one failure spoils none."""
+    wanted = [part.strip() for part in symbols.split(",") if part.strip()]
+    if not wanted:
+        return errors.invalid("query.symbols: name at least one symbol")
+    if len(wanted) > MAX_SYMBOLS:
+        return errors.invalid(f"query.symbols: at most {MAX_SYMBOLS} symbols, got {len(wanted)}")
+    batch = await marketdata.quotes(wanted)
+    _metrics.MARKETDATA_CALLS.labels("quotes", "ok").inc(len(batch.quotes))
+    _metrics.MARKETDATA_CALLS.labels("quotes", "error").inc(len(batch.errors))
+    body = QuotesPublic.model_construct(
+        quotes=cast("list[QuotePublic]", list(batch.quotes.values())),
+        errors={
+            symbol: ErrorDetail(code=errors.code_for(exc), message=str(exc))
+            for symbol, exc in batch.errors.items()
+        },
+    )
+    return json_response(body.model_dump_json())
