@@ -99,7 +99,7 @@ final class Admin
                 $rows[] = [__('Token', 'switchyard'), 'fail', __('no token configured (SWITCHYARD_BRIDGE_TOKEN)', 'switchyard')];
             } else {
                 try {
-                    $client->alertRules();
+                    $client->metrics(); // cheap, local, and always behind the token
                     $rows[] = [__('Token', 'switchyard'), 'ok', __('accepted', 'switchyard')];
                 } catch (BridgeException $e) {
                     $rows[] = [__('Token', 'switchyard'), 'fail', $e->getErrorCode() === 'unauthorized' ? __('refused by the bridge', 'switchyard') : $e->getMessage()];
