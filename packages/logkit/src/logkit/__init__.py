@@ -1,5 +1,6 @@
 """Structured logging for every part, and an analyser for PHP, WordPress and server logs."""
 
+from logkit._anomaly import AnalysisReport, Analyzer, Anomaly, TemplateStat
 from logkit._configure import build_formatter, configure, get_logger
 from logkit._context import (
     bind_request_id,
@@ -15,6 +16,7 @@ from logkit._exceptions import (
     LogkitError,
     StateError,
 )
+from logkit._follow import FollowedLine, Follower
 from logkit._parsers import (
     FORMATS,
     EntryAssembler,
@@ -32,11 +34,16 @@ from logkit._version import __version__ as __version__
 
 __all__ = [
     "FORMATS",
+    "AnalysisReport",
+    "Analyzer",
+    "Anomaly",
     "ConcurrentRotatingFileHandler",
     "ConfigurationError",
     "EntryAssembler",
     "ExplainerDisabledError",
     "ExplainerError",
+    "FollowedLine",
+    "Follower",
     "LogEntry",
     "LogkitError",
     "LogkitSettings",
@@ -45,6 +52,7 @@ __all__ = [
     "Template",
     "TemplateMatch",
     "TemplateMiner",
+    "TemplateStat",
     "bind_request_id",
     "build_formatter",
     "clear_context",

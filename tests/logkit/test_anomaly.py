@@ -1,0 +1,114 @@
+"""Analyzer: new templates, rate spikes, error bursts, report, JSON state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from logkit import Analyzer, Anomaly, StateError
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _warm(analyzer: Analyzer, clock: _Clock, windows: int = 6) -> None:
+    for _ in range(windows):
+        analyzer.feed([f"GET /page/{i} took {i} ms" for i in range(5)], source="wp")
+        clock.now += 60
+
+
+@pytest.fixture
+def clock() -> _Clock:
+    return _Clock()
+
+
+@pytest.fixture
+def analyzer(clock: _Clock) -> Analyzer:
+    return Analyzer(clock=clock, warmup_lines=20, warmup_windows=2)
+
+
+class TestAnomalies:
+    def test_nothing_during_warmup_or_steady_state(self, analyzer: Analyzer, clock: _Clock) -> None:
+        for _ in range(8):
+            assert (
+                analyzer.feed([f"GET /page/{i} took {i} ms" for i in range(5)], source="wp") == []
+            )
+            clock.now += 60
+
+    def test_new_template_after_warmup(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        [anomaly] = analyzer.feed(["disk /dev/sda1 is 97% full"], source="wp")
+        assert anomaly.kind == "new_template"
+        assert anomaly.template == "disk <*> is <*> full"
+        assert anomaly.samples == ["disk /dev/sda1 is 97% full"]
+        assert analyzer.feed(["disk /dev/sdb1 is 98% full"], source="wp") == []
+
+    def test_rate_spike_per_template_and_source(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        found = analyzer.feed(["GET /page/1 took 5 ms"] * 40, source="wp")
+        kinds = {(a.kind, a.template) for a in found}
+        assert ("rate_spike", "GET <*> took <*> ms") in kinds
+        assert ("rate_spike", "*") in kinds
+        spike = next(a for a in found if a.template != "*")
+        assert spike.count >= 10
+        assert 0 < spike.baseline < 6
+        # once per window
+        assert analyzer.feed(["GET /page/1 took 5 ms"] * 40, source="wp") == []
+
+    def test_error_burst(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        lines = [f"PHP Fatal error:  boom {i}" for i in range(6)]
+        found = analyzer.feed(lines, source="wp", fmt="php")
+        burst = next(a for a in found if a.kind == "error_burst")
+        assert burst.level == "critical"
+        assert burst.template == "boom <*>"
+        assert len(burst.samples) == 5
+
+    def test_samples_are_redacted(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        [anomaly] = analyzer.feed(["call https://x.test/q?apikey=SEKRET1 failed"], source="wp")
+        assert "SEKRET1" not in json.dumps(anomaly.to_event())
+
+    def test_event_matches_contract(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        [anomaly] = analyzer.feed(["brand new thing happened"], source="wp")
+        event = anomaly.to_event()
+        assert set(event) == {
+            "type", "kind", "source", "template_id", "template", "count", "baseline",
+            "samples", "timestamp",
+        }  # fmt: skip
+        assert event["type"] == "anomaly"
+        assert str(event["timestamp"]).endswith("Z")
+        assert Anomaly.model_validate_json(anomaly.model_dump_json()) == anomaly
+
+
+class TestReportAndState:
+    def test_report(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        analyzer.feed(["brand new thing happened"], source="other")
+        report = analyzer.report()
+        assert report.entries == 31
+        assert report.top_templates[0].template == "GET <*> took <*> ms"
+        assert report.top_templates[0].count == 30
+        assert report.sources == {"wp": 30, "other": 1}
+        assert [t.template for t in report.new_templates] == []  # "other" is still warming up
+
+    def test_state_round_trip_keeps_baselines(self, analyzer: Analyzer, clock: _Clock) -> None:
+        _warm(analyzer, clock)
+        state = json.loads(json.dumps(analyzer.to_state()))
+        restored = Analyzer(clock=clock, warmup_lines=20, warmup_windows=2)
+        restored.load_state(state)
+        assert restored.feed(["GET /page/1 took 5 ms"], source="wp") == []
+        assert {a.kind for a in restored.feed(["something else entirely"], source="wp")} == {
+            "new_template"
+        }
+
+    def test_invalid_state(self) -> None:
+        with pytest.raises(StateError):
+            Analyzer().load_state({"version": 1, "miner": {}})
