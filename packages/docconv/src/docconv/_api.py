@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from docconv._exceptions import DocconvUsageError, MappingError
 from docconv._jsonml import JsonMLReader, JsonMLWriter
 from docconv._jsontext import JsonNumber, Tree
 from docconv._readable import ForceList, ReadableReader, ReadableWriter
-from docconv._safety import DEFAULT_LIMITS, Limits, decode_text, parse_json, parse_xml, read_all
+from docconv._safety import (
+    DEFAULT_LIMITS,
+    Limits,
+    decode_text,
+    gc_paused,
+    parse_json,
+    parse_xml,
+    read_all,
+)
 from docconv._stream import ByteSource, iter_json_values, iter_xml_elements
 from docconv._w3c import NS, W3C_TAGS, NumberMode, W3CDecoder, W3CEncoder
 
@@ -27,6 +36,21 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _MAPPINGS = ("lossless", "readable", "w3c", "jsonml")
 
 Source = str | bytes | bytearray | memoryview | PathLike[str] | IO[bytes] | IO[str]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _gc_paused(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the cyclic collector paused (see ``gc_paused``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with gc_paused():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _check_mapping(mapping: str) -> None:
@@ -47,6 +71,7 @@ def _raw(source: Source) -> bytes | str:
 # ---------------------------------------------------------------- JSON -> XML
 
 
+@_gc_paused
 def json_to_xml(
     source: Source,
     *,
@@ -83,6 +108,7 @@ def json_to_xml(
     return value_to_xml(value, mapping=mapping, root=root, limits=limits)
 
 
+@_gc_paused
 def value_to_xml(
     value: Any,
     *,
@@ -127,6 +153,15 @@ def value_to_xml(
 # ---------------------------------------------------------------- XML -> JSON
 
 
+def _may_declare_namespaces(raw: bytes | str) -> bool:
+    """False only when the text certainly declares no namespace (fast path for plain XML)."""
+    if isinstance(raw, str):
+        return "xmlns" in raw
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4]:
+        return True  # UTF-16/32: a byte search would not find the name
+    return b"xmlns" in raw
+
+
 def _to_python(tree: Tree, mapping: Mapping, limits: Limits, **options: Any) -> tuple[str, Any]:
     root = tree.getroot()
     if mapping in ("lossless", "w3c") and (mapping == "w3c" or root.tag in W3C_TAGS):
@@ -139,9 +174,11 @@ def _to_python(tree: Tree, mapping: Mapping, limits: Limits, **options: Any) -> 
             strict=options.get("strict", True),
         )
         return "value", reader.document(tree)
-    return "value", JsonMLReader(limits.max_depth).document(tree)
+    namespaces = options.get("namespaces", True)
+    return "value", JsonMLReader(limits.max_depth, namespaces=namespaces).document(tree)
 
 
+@_gc_paused
 def xml_to_json(
     source: Source,
     *,
@@ -179,9 +216,16 @@ def xml_to_json(
         '["#document",["a",{"x":"1"},"hi",["b"]]]'
     """
     _check_mapping(mapping)
-    tree = parse_xml(_raw(source), limits)
+    raw = _raw(source)
+    tree = parse_xml(raw, limits)
     kind, data = _to_python(
-        tree, mapping, limits, force_list=force_list, typed=typed, strict=strict
+        tree,
+        mapping,
+        limits,
+        force_list=force_list,
+        typed=typed,
+        strict=strict,
+        namespaces=_may_declare_namespaces(raw),
     )
     if kind == "w3c":
         try:
@@ -206,6 +250,7 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+@_gc_paused
 def xml_to_value(
     source: Source,
     *,
@@ -236,9 +281,16 @@ def xml_to_value(
         MappingError: the document does not fit ``mapping``.
     """
     _check_mapping(mapping)
-    tree = parse_xml(_raw(source), limits)
+    raw = _raw(source)
+    tree = parse_xml(raw, limits)
     kind, data = _to_python(
-        tree, mapping, limits, force_list=force_list, typed=typed, strict=strict
+        tree,
+        mapping,
+        limits,
+        force_list=force_list,
+        typed=typed,
+        strict=strict,
+        namespaces=_may_declare_namespaces(raw),
     )
     if kind == "w3c":
         try:
@@ -289,7 +341,8 @@ def iter_xml_records(
     if mapping == "readable":
         reader = ReadableReader(limits.max_depth, force_list, typed=typed, strict=strict)
         for el in iter_xml_elements(source, tag, limits):
-            yield reader.element(el, "")
+            parent = el.getparent()
+            yield reader.element(el, "", parent.nsmap if parent is not None else None)
     elif mapping == "w3c":
         decoder = W3CDecoder(limits.max_depth, "lexical")
         for el in iter_xml_elements(source, tag, limits):
@@ -443,6 +496,7 @@ class CheckResult:
     difference: str | None = None
 
 
+@_gc_paused
 def check(
     json_source: Source,
     xml_source: Source,

@@ -43,12 +43,15 @@ class JsonMLReader:
 
     Args:
         max_depth: deepest element nesting allowed.
+        namespaces: False when the document declares no namespace at all (``xmlns`` appears
+            nowhere in it), which skips the per-element namespace bookkeeping.
     """
 
-    __slots__ = ("_names", "max_depth")
+    __slots__ = ("_names", "max_depth", "namespaces")
 
-    def __init__(self, max_depth: int) -> None:
+    def __init__(self, max_depth: int, *, namespaces: bool = True) -> None:
         self.max_depth = max_depth
+        self.namespaces = namespaces
         self._names: dict[tuple[str, str | None], str] = {}
 
     def document(self, tree: Tree) -> list[Any]:
@@ -96,54 +99,90 @@ class JsonMLReader:
         return self._element(el, parent_ns or {}, 0)
 
     def _element(self, el: Node, parent_ns: dict[str | None, str], depth: int) -> list[Any]:
+        # The hot path: one call per element, so lookups are kept local and rare cases last.
         if depth >= self.max_depth:
             raise LimitExceededError(f"refused: XML nested deeper than {self.max_depth}")
         tag = el.tag
-        prefix = el.prefix
-        names = self._names
-        name = names.get((tag, prefix))
-        if name is None:
-            local = tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
-            name = f"{prefix}:{local}" if prefix else local
-            names[(tag, prefix)] = name
-        nsmap = el.nsmap
+        if tag[0] == "{":
+            prefix = el.prefix
+            name = self._names.get((tag, prefix))
+            if name is None:
+                local = tag[tag.index("}") + 1 :]
+                name = f"{prefix}:{local}" if prefix else local
+                self._names[(tag, prefix)] = name
+        else:
+            name = tag
         node: list[Any] = [name]
-        attrs: dict[str, str] = {}
-        if nsmap != parent_ns:
-            for key in sorted(nsmap, key=lambda p: p or ""):
-                uri = nsmap[key]
-                if parent_ns.get(key) != uri:
-                    attrs[f"xmlns:{key}" if key else "xmlns"] = uri
-            if None in parent_ns and None not in nsmap:
-                attrs = {"xmlns": "", **attrs}
-        if el.attrib:
-            for key, value in el.items():
-                if key[0] == "{":
-                    key = _attribute_name(key, nsmap)
-                attrs[key] = value
-        if attrs:
-            node.append(attrs)
+        items = el.items()
+        if self.namespaces:
+            nsmap = el.nsmap
+            if nsmap != parent_ns:
+                attrs = _declarations(nsmap, parent_ns)
+                if items:
+                    _add_attributes(attrs, items, nsmap)
+                node.append(attrs)
+            elif items:
+                attrs = {}
+                _add_attributes(attrs, items, nsmap)
+                node.append(attrs)
+        else:
+            nsmap = parent_ns
+            if items:
+                attrs = dict(items)
+                if len(attrs) != len(items) or any(key[0] == "{" for key in attrs):
+                    attrs = {}
+                    _add_attributes(attrs, items, nsmap)
+                node.append(attrs)
         text = el.text
         if text:
             node.append(text)
+        depth += 1
+        namespaces = self.namespaces
         for child in el:
             ctag = child.tag
-            if ctag is _Comment:
+            if ctag.__class__ is str:
+                # Leaves without attributes (most fields of data documents) skip the call.
+                if (
+                    len(child)
+                    or child.items()
+                    or depth >= self.max_depth
+                    or (namespaces and (ctag[0] == "{" or child.nsmap != nsmap))
+                ):
+                    node.append(self._element(child, nsmap, depth))
+                else:
+                    leaf_text = child.text
+                    node.append([ctag, leaf_text] if leaf_text else [ctag])
+            elif ctag is _Comment:
                 node.append([COMMENT, child.text or ""])
             elif ctag is _PI:
                 data = child.text
                 node.append([PI, child.target, data] if data else [PI, child.target])
-            elif isinstance(ctag, str):
-                node.append(self._element(child, nsmap, depth + 1))
             else:
                 raise UnrepresentableError(f"unsupported node {child!r}")
             tail = child.tail
             if tail:
-                if type(node[-1]) is str:  # pragma: no cover - lxml never splits text
-                    node[-1] += tail
-                else:
-                    node.append(tail)
+                node.append(tail)
         return node
+
+
+def _declarations(nsmap: dict[str | None, str], parent_ns: dict[str | None, str]) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if None in parent_ns and None not in nsmap:
+        attrs["xmlns"] = ""
+    for key in sorted(nsmap, key=lambda p: p or ""):
+        uri = nsmap[key]
+        if parent_ns.get(key) != uri:
+            attrs[f"xmlns:{key}" if key else "xmlns"] = uri
+    return attrs
+
+
+def _add_attributes(
+    attrs: dict[str, str], items: list[tuple[str, str]], nsmap: dict[str | None, str]
+) -> None:
+    for key, value in items:
+        if key[0] == "{":
+            key = _attribute_name(key, nsmap)
+        attrs[key] = value
 
 
 def _attribute_name(clark: str, nsmap: dict[str | None, str]) -> str:

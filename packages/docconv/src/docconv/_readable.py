@@ -221,9 +221,7 @@ class ReadableReader:
                             " form would reorder them (use mapping='lossless', or strict=False)",
                             path=path,
                         )
-                    if type(current) is list and (
-                        self.forced(f"{path}/{cname}", cname) or _is_repeat(current)
-                    ):
+                    if isinstance(current, list):  # forced, or already repeated
                         current.append(value)
                     else:
                         result[cname] = _Repeat([current, value])
@@ -260,10 +258,6 @@ class ReadableReader:
 
 class _Repeat(list[Any]):
     """A list made by repetition (as opposed to a forced one), so it keeps growing."""
-
-
-def _is_repeat(value: list[Any]) -> bool:
-    return type(value) is _Repeat
 
 
 _MISSING = object()

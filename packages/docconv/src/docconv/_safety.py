@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -18,6 +21,9 @@ from docconv._exceptions import (
     MalformedXMLError,
 )
 from docconv._jsontext import JsonNumber, Tree
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["Limits"]
 
@@ -45,6 +51,36 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large tree of lists and dicts is built.
+
+    Building millions of containers triggers many full collections that find nothing (the
+    values hold no cycles); pausing them makes conversion about a third faster. Thread-safe:
+    the collector is re-enabled when the last concurrent pause ends, and only if it was on.
+
+    Yields:
+        Nothing.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def make_parser(limits: Limits, encoding: str | None = None) -> etree.XMLParser:
