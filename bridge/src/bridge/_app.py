@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
         profile.router,
         metrics.router,
     ):
-        app.include_router(router, responses=COMMON_RESPONSES)
+        # Every router but health's is behind the token, decided here, in one place.
+        app.include_router(router, responses=COMMON_RESPONSES, dependencies=[Authorized])
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Authorized])
     async def openapi_document() -> JSONResponse:

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from bridge import _metrics
-from bridge._deps import Authorized, ServicesDep
+from bridge._deps import ServicesDep
 
-router = APIRouter(tags=["metrics"], dependencies=[Authorized])
+router = APIRouter(tags=["metrics"])
 
 
 @router.get(
