@@ -59,7 +59,7 @@ class TestParseEvent:
         ],
     )
     def test_malformed(self, raw: bytes) -> None:
-        with pytest.raises(ValueError, match="JSON|unknown event|symbol|number|finite"):
+        with pytest.raises(ValueError, match=r"JSON|unknown event|symbol|number|finite"):
             parse_event(raw)
 
     def test_round_trip_payload(self) -> None:
