@@ -217,14 +217,12 @@ class TestAlphaVantageOther:
         assert AV.supports(Query("quote", symbol="IBM"), demo)
         assert not AV.supports(Query("quote", symbol="MSFT"), demo)
 
-    def test_key_goes_in_apikey_param(self) -> None:
+    def test_key_goes_in_apikey_param_added_by_the_transport(self) -> None:
         key = ApiKey("alphavantage", SecretStr("SECRETKEY9"))
         request = AV.build(Query("quote", symbol="BRK.B"), key, FETCHED)
-        assert request.params == {
-            "function": "GLOBAL_QUOTE",
-            "symbol": "BRK-B",
-            "apikey": "SECRETKEY9",
-        }
+        assert request.params == {"function": "GLOBAL_QUOTE", "symbol": "BRK-B"}
+        assert request.secret_params == {"apikey": "SECRETKEY9"}
+        assert "SECRETKEY9" not in repr(request)
 
 
 class TestFinnhub:

@@ -80,6 +80,38 @@ def make_providers(settings: MarketDataSettings) -> list[Provider]:
     return [registry[name]() for name in settings.provider_order]
 
 
+_SECRET_PARAMS = "marketdata.secret_params"  # noqa: S105 - an extension name, not a secret
+
+
+class SecretParamsTransport(httpx.AsyncBaseTransport):
+    """Adds secret query parameters (Alpha Vantage's ``apikey``) at the last moment.
+
+    httpx logs, and attaches to errors, the request it built; that request never holds the
+    key. Only the copy handed to the inner transport does.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward a copy of ``request`` with the secret parameters merged into its URL."""
+        secret = request.extensions.get(_SECRET_PARAMS)
+        if secret:
+            extensions = {k: v for k, v in request.extensions.items() if k != _SECRET_PARAMS}
+            request = httpx.Request(
+                request.method,
+                request.url.copy_merge_params(secret),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=extensions,
+            )
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self._inner.aclose()
+
+
 @dataclass
 class _Outcome:
     """What trying every provider produced, for the final decision."""
@@ -422,7 +454,8 @@ class Core:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=self.settings.timeout,
-                transport=self._transport,
+                transport=SecretParamsTransport(self._transport or httpx.AsyncHTTPTransport()),
+                trust_env=False,
                 follow_redirects=False,
                 headers={"User-Agent": "switchyard-marketdata"},
             )
@@ -437,7 +470,10 @@ class Core:
         status: int | str = "error"
         try:
             response = await self._http().get(
-                provider.base_url + request.path, params=request.params, headers=request.headers
+                provider.base_url + request.path,
+                params=request.params,
+                headers=request.headers,
+                extensions={_SECRET_PARAMS: request.secret_params},
             )
             body = await response.aread()
             status = response.status_code

@@ -113,8 +113,8 @@ class AlphaVantage:
             params = {"function": "OVERVIEW", "symbol": symbol or ""}
         else:
             params = {"function": "SYMBOL_SEARCH", "keywords": query.text or ""}
-        params["apikey"] = key.secret.get_secret_value()
-        return Request("/query", params, {"Accept": "application/json"}, params["function"])
+        secret = {"apikey": key.secret.get_secret_value()}
+        return Request("/query", params, {"Accept": "application/json"}, params["function"], secret)
 
     def parse(self, query: Query, response: RawResponse, fetched_at: datetime) -> Result:
         """Parse an answer (see the module docstring for the envelopes)."""

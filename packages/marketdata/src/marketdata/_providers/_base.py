@@ -51,12 +51,17 @@ class Query:
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP GET to make: the key is already placed in ``params`` or ``headers``."""
+    """One HTTP GET to make.
+
+    A key travels in ``headers`` or in ``secret_params``; the latter are added to the URL only
+    inside the transport, so the URL httpx logs or attaches to errors never holds them.
+    """
 
     path: str
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     endpoint: str = ""
+    secret_params: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
