@@ -63,6 +63,18 @@ class TestRedisErrors:
         with open_store(redis_url) as store, pytest.raises(StateStoreError, match="WRONGTYPE"):
             store.publish("broken", b"x")
 
+    def test_rate_sum_is_rebuilt_when_lost(self, redis_url: str) -> None:
+        import redis
+
+        with open_store(redis_url) as store:
+            for _ in range(3):
+                assert store.hit("k", limit=4, window=600).allowed
+            client = redis.Redis.from_url(redis_url)
+            client.delete("statestore:ratesum:k")
+            client.close()
+            assert store.hit("k", limit=4, window=600).remaining == 0
+            assert not store.hit("k", limit=4, window=600).allowed
+
     def test_server_gone_is_unavailable(self, tmp_path: Path) -> None:
         with running_redis(tmp_path) as (url, proc):
             store = open_store(url.replace("redis://", "redis://:s3cret@"))

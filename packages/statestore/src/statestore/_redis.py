@@ -5,6 +5,7 @@ Keys (``<p>`` is the prefix, ``statestore`` by default)::
     <p>:kv:<key>                 string        get/set/add/incr
     <p>:lock:<name>              string        lock token (SET NX PX; compare-and-delete)
     <p>:rate:<key>               sorted set    one member per admitted hit, scored by server TIME
+    <p>:ratesum:<key>            string        the sum of their costs
     <p>:stream:<name>            stream        XADD/XREAD; <p>:streams lists the names
     <p>:q:<queue>:ready          sorted set    pending ids, scored by when they may be claimed
     <p>:q:<queue>:leased         sorted set    leased ids, scored by lease expiry
@@ -52,27 +53,46 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-# KEYS[1] zset; ARGV: limit, window, cost, member, consume ('1' or '0')
+# KEYS: zset of admitted hits, running sum of their costs; ARGV: limit, window, cost, member,
+# consume ('1' or '0'). The sum keeps a hit O(log n) however large the limit; it is rebuilt
+# from the zset whenever the two disagree (e.g. one expired before the other).
 _RATE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local used = 0
-for i = 1, #entries, 2 do used = used + tonumber(string.match(entries[i], ':(%d+)$')) end
+local function cost_of(member) return tonumber(string.match(member, ':(%d+)$')) end
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if #old > 0 then
+  for i = 1, #old do used = used - cost_of(old[i]) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+end
+local count = redis.call('ZCARD', KEYS[1])
+if used < 0 or (count == 0) ~= (used == 0) then
+  used = 0
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do used = used + cost_of(member) end
+end
+local ttl = math.ceil(window * 1000) + 1000
 if used + cost <= limit then
   if ARGV[5] == '1' then
     redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
-    redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+    redis.call('SET', KEYS[2], used + cost, 'PX', ttl)
+    redis.call('PEXPIRE', KEYS[1], ttl)
     return {1, tostring(limit - used - cost), '0'}
   end
+  redis.call('SET', KEYS[2], used, 'PX', ttl)
   return {1, tostring(limit - used), '0'}
 end
-local need, freed, retry = used + cost - limit, 0, window
-for i = 1, #entries, 2 do
-  freed = freed + tonumber(string.match(entries[i], ':(%d+)$'))
-  if freed >= need then retry = tonumber(entries[i + 1]) + window - now; break end
+redis.call('SET', KEYS[2], used, 'PX', ttl)
+local need, freed, retry, offset = used + cost - limit, 0, window, 0
+while freed < need do
+  local page = redis.call('ZRANGE', KEYS[1], offset, offset + 99, 'WITHSCORES')
+  if #page == 0 then break end
+  for i = 1, #page, 2 do
+    freed = freed + cost_of(page[i])
+    if freed >= need then retry = tonumber(page[i + 1]) + window - now; break end
+  end
+  offset = offset + 100
 end
 if retry < 0 then retry = 0 end
 return {0, tostring(limit - used), string.format('%.6f', retry)}
@@ -242,7 +262,7 @@ class RedisStateStore(StateStore):
     def _rate_call(self, key: str, limit: int, window: float, cost: int, consume: bool) -> Any:
         with self._errors():
             allowed, remaining, retry = self._rate(
-                keys=[self._k("rate", key)],
+                keys=[self._k("rate", key), self._k("ratesum", key)],
                 args=[limit, repr(float(window)), cost, uuid.uuid4().hex, "1" if consume else "0"],
             )
         return RateDecision(bool(allowed), int(remaining), float(retry))
