@@ -12,14 +12,32 @@ from marketdata._core import Core
 from marketdata._events import Callback, EventBus, Subscription
 from marketdata._exceptions import ConfigurationError, InvalidRequestError, MarketDataError
 from marketdata._keys import ApiKey, install_log_redaction, load_keys
-from marketdata._models import History, Interval, NewsItem, Profile, Quote, SymbolMatch, Tick
+from marketdata._models import (
+    History,
+    Interval,
+    NewsItem,
+    Profile,
+    Quote,
+    SymbolMatch,
+    Tick,
+    Trade,
+)
 from marketdata._providers import Provider, Query
 from marketdata._settings import MarketDataSettings
+from marketdata._stream import stream_trades
 from marketdata._symbols import normalize_symbol
 from statestore import StateStore, StateStoreError, open_store
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Coroutine,
+        Generator,
+        Iterable,
+    )
     from concurrent.futures import Future
     from datetime import date
 
@@ -250,6 +268,41 @@ class AsyncMarketData:
         """An async iterator of every fresh tick seen by this process from now on."""
         return self._core.bus.iterate()
 
+    def stream_trades(
+        self, symbols: Iterable[str], *, max_reconnects: int | None = None
+    ) -> AsyncGenerator[Trade, None]:
+        """Live trades from Finnhub's WebSocket (``MARKETDATA_FINNHUB_WS_URL``).
+
+        Subscribes to every symbol, reconnects with backoff and resubscribes when the
+        connection drops, and publishes one tick per symbol per frame (``source="trade"``).
+
+        Args:
+            symbols: Symbols (``AAPL``, ``BINANCE:BTCUSDT``).
+            max_reconnects: Consecutive failed reconnects before giving up (None: never).
+
+        Returns:
+            An async iterator of trades; stop iterating (or ``aclose()`` it) to disconnect.
+
+        Raises:
+            ConfigurationError: no Finnhub key is configured, or Finnhub refuses it.
+            ProviderUnavailableError: ``max_reconnects`` reconnects failed in a row.
+        """
+        keys = self._core.keys.get("finnhub") or []
+        if not keys:
+            raise ConfigurationError("streaming needs a Finnhub key (FINNHUB_API_KEY)")
+        wanted = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        if not wanted:
+            raise InvalidRequestError("give at least one symbol to stream")
+        return stream_trades(
+            self.settings.finnhub_ws_url,
+            keys[0],
+            wanted,
+            publish=self._core.publish,
+            sleep=self._core.sleep,
+            open_timeout=self.settings.timeout,
+            max_reconnects=max_reconnects,
+        )
+
     async def aclose(self) -> None:
         """Close HTTP connections, flush counters, close the store if this client opened it."""
         await self._core.aclose()
@@ -261,6 +314,10 @@ class AsyncMarketData:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _next(stream: AsyncGenerator[Trade, None]) -> Trade:
+    return await anext(stream)
 
 
 class MarketData:
@@ -340,6 +397,24 @@ class MarketData:
     def subscribe(self, callback: Callback) -> Subscription:
         """Call ``callback(tick)`` (on the client's loop thread) for every fresh tick."""
         return self._async.subscribe(callback)
+
+    def stream_trades(
+        self, symbols: Iterable[str], *, max_reconnects: int | None = None
+    ) -> Generator[Trade, None, None]:
+        """See :meth:`AsyncMarketData.stream_trades`; a blocking iterator of trades.
+
+        Close the iterator (``.close()``, or leave a ``for`` loop) to disconnect.
+        """
+        stream = self._async.stream_trades(symbols, max_reconnects=max_reconnects)
+        try:
+            while True:
+                try:
+                    yield self._run(_next(stream))
+                except StopAsyncIteration:
+                    return
+        finally:
+            if not self._closed:
+                self._run(stream.aclose())
 
     def close(self) -> None:
         """Close connections and the loop thread (idempotent)."""

@@ -107,7 +107,7 @@ _FILTER = RedactingFilter()
 
 def install_log_redaction() -> None:
     """Attach :class:`RedactingFilter` to the loggers that may print request URLs."""
-    for name in ("httpx", "httpcore", "marketdata", "websockets"):
+    for name in ("httpx", "httpcore", "marketdata", "marketdata.websockets", "websockets"):
         log = logging.getLogger(name)
         if _FILTER not in log.filters:
             log.addFilter(_FILTER)

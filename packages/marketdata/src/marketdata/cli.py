@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator  # noqa: TC003 - typer inspects annotations
 from contextlib import contextmanager
 from datetime import date
@@ -282,3 +283,32 @@ def stats(as_json: JsonOpt = False) -> None:
             f"{row['retry_after']:.1f} s" if row["retry_after"] else "",
         )
     out.print(limits)
+
+
+@app.command()
+def stream(
+    symbols: Annotated[list[str], typer.Argument(help="Symbols, e.g. AAPL BINANCE:BTCUSDT")],
+    seconds: Annotated[float, typer.Option(help="Stop after this long (0: until Ctrl-C)")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Live trades from Finnhub's WebSocket (needs FINNHUB_API_KEY); JSON lines with --json."""
+    deadline = time.monotonic() + seconds if seconds > 0 else None
+    with _client() as md:
+        trades = md.stream_trades(symbols)
+        try:
+            for trade in trades:
+                if as_json:
+                    sys.stdout.write(trade.model_dump_json() + "\n")
+                    sys.stdout.flush()
+                else:
+                    out.print(
+                        f"{_when(trade.timestamp)}  {trade.symbol:<16} {trade.price:>14} "
+                        f"x {trade.volume}",
+                        highlight=False,
+                    )
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            trades.close()
