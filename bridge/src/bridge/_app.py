@@ -14,8 +14,20 @@ from bridge import _metrics
 from bridge._deps import Authorized
 from bridge._errors import ErrorPublic, install_error_handlers
 from bridge._middleware import RequestContextMiddleware
+from bridge._openapi import install_openapi
 from bridge._package_errors import build_error_map
-from bridge._routes import health, history, metrics, news, profile, quotes, search
+from bridge._routes import (
+    alerts,
+    convert,
+    health,
+    history,
+    logs,
+    metrics,
+    news,
+    profile,
+    quotes,
+    search,
+)
 from bridge._services import Services
 from bridge._settings import Settings
 from bridge._token import load_or_create_token
@@ -96,10 +108,15 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
         news.router,
         search.router,
         profile.router,
+        convert.router,
+        logs.router,
+        alerts.router,
         metrics.router,
     ):
         # Every router but health's is behind the token, decided here, in one place.
         app.include_router(router, responses=COMMON_RESPONSES, dependencies=[Authorized])
+
+    install_openapi(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Authorized])
     async def openapi_document() -> JSONResponse:

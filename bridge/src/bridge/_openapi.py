@@ -1,12 +1,48 @@
-"""The OpenAPI document, rendered the same way every time so the committed copy can be diffed."""
+"""The OpenAPI document: alert rule schemas added, rendered stably so the committed copy diffs."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
+from fastapi.openapi.utils import get_openapi
+from pydantic import SecretStr, TypeAdapter
 
+import alerts
 from bridge._settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make ``app.openapi()`` include the alert rule union as ``components.schemas.Rule``.
+
+    The rule routes take and return rules as JSON validated by ``alerts`` itself (so a missing
+    ``id`` can be generated); this puts the real schema of every rule kind in the document.
+    """
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        rule = TypeAdapter(alerts.Rule).json_schema(ref_template=REF_TEMPLATE)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in rule.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        rule["description"] = "An alert rule; `kind` selects the fields."
+        schemas["Rule"] = rule
+        app.openapi_schema = document
+        return document
+
+    app.openapi = build  # type: ignore[method-assign]
 
 
 def render_openapi() -> str:

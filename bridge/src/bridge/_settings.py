@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     max_convert_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
     log_queue_size: Annotated[int, Field(ge=1)] = 10_000
+    log_events_level: Literal["debug", "info", "notice", "warning", "error", "critical"] = "info"
+    alerts_rules: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("ALERTS_RULES", "alerts_rules"),
+        description="Rules file with the channels and actions alert rules may name.",
+    )
+    alerts_dry_run_actions: bool = Field(
+        False, validation_alias=AliasChoices("ALERTS_DRY_RUN_ACTIONS", "alerts_dry_run_actions")
+    )
     log_level: str = "info"
     json_logs: bool = False
 
@@ -139,7 +148,12 @@ class Settings(BaseSettings):
             "BRIDGE_MAX_CONVERT_BYTES": str(self.max_convert_bytes),
             "BRIDGE_LOG_LEVEL": self.log_level,
             "BRIDGE_JSON_LOGS": "1" if self.json_logs else "0",
+            "BRIDGE_LOG_QUEUE_SIZE": str(self.log_queue_size),
+            "BRIDGE_LOG_EVENTS_LEVEL": self.log_events_level,
+            "ALERTS_DRY_RUN_ACTIONS": "1" if self.alerts_dry_run_actions else "0",
         }
+        if self.alerts_rules is not None:
+            env["ALERTS_RULES"] = os.fspath(self.alerts_rules.resolve())
         if self.uds is not None:
             env["BRIDGE_UDS"] = os.fspath(self.uds)
         if self.state_url is not None:
