@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from statestore import open_store, parse_stream_id
+from statestore import SQLiteStateStore, open_store, parse_stream_id
 from tests.statestore import workers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 PROCESSES = 4
 pytestmark = pytest.mark.slow
@@ -67,3 +68,31 @@ class TestAcrossProcesses:
         assert set(ids) == set(published)
         payloads = {p.decode() for _, p in entries}
         assert payloads == {f"{p}:{i}" for p in range(PROCESSES) for i in range(100)}
+
+
+def _forked_child(store: SQLiteStateStore, queue: multiprocessing.Queue[object]) -> None:
+    try:
+        store.set("from-child", b"yes")
+        queue.put((store.get("from-parent"), store.publish("s", b"child"), store.incr("n")))
+    except Exception as exc:  # reported to the parent, which fails the test
+        queue.put(repr(exc))
+
+
+class TestFork:
+    def test_store_opened_before_fork_works_in_the_child(self, tmp_path: Path) -> None:
+        store = SQLiteStateStore(tmp_path / "s")
+        store.set("from-parent", b"hello")
+        store.incr("n")
+        store.publish("s", b"parent")
+        context = multiprocessing.get_context("fork")
+        results: multiprocessing.Queue[object] = context.Queue()
+        child = context.Process(target=_forked_child, args=(store, results))
+        child.start()
+        answer = results.get(timeout=60)
+        child.join(60)
+        assert isinstance(answer, tuple), answer
+        assert answer[0] == b"hello"
+        assert answer[2] == 2
+        assert store.get("from-child") == b"yes"
+        assert [p for _, p in store.read("s", None)] == [b"parent", b"child"]
+        store.close()

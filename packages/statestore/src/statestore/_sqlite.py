@@ -105,18 +105,31 @@ class SQLiteStateStore(StateStore):
         self._closed = False
         with self._errors():
             _make_private_dir(self.path)
-            self._cache = diskcache.Cache(
-                str(self.path / "cache"),
-                timeout=timeout,
-                eviction_policy="none",  # shared state must never be evicted for size
-                size_limit=2**62,
-            )
+            self._kv_cache = self._open_cache()
             self._conn().executescript(_SCHEMA)
 
     def __repr__(self) -> str:
         return f"SQLiteStateStore(path={str(self.path)!r})"
 
     # ----- plumbing ----------------------------------------------------------------------
+    def _open_cache(self) -> diskcache.Cache:
+        self._kv_pid = os.getpid()
+        return diskcache.Cache(
+            str(self.path / "cache"),
+            timeout=self._timeout,
+            eviction_policy="none",  # shared state must never be evicted for size
+            size_limit=2**62,
+        )
+
+    @property
+    def _cache(self) -> diskcache.Cache:
+        """The diskcache, reopened in a forked child (its connections must not be shared)."""
+        if self._closed:
+            raise StateStoreError("state store is closed")
+        if self._kv_pid != os.getpid():
+            self._kv_cache = self._open_cache()
+        return self._kv_cache
+
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         try:
@@ -428,7 +441,7 @@ class SQLiteStateStore(StateStore):
         for conn in conns:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-        self._cache.close()
+        self._kv_cache.close()
 
 
 def _as_bytes(value: object) -> bytes | None:
