@@ -169,19 +169,32 @@ PAGES = {
     "five": "".join(
         f'<p>[switchyard_quote symbol="{s}"]</p>' for s in ("IBM", "MSFT", "AAPL", "GOOG", "AMZN")
     ),
+    "five_const": "".join(
+        f'<p>[switchyard_const_quote symbol="{s}"]</p>'
+        for s in ("IBM", "MSFT", "AAPL", "GOOG", "AMZN")
+    ),
     "stale": '<p>[switchyard_quote symbol="MSFT"]</p>[switchyard_chart symbol="MSFT" range="1mo"]',
 }
 
 
-def build_stack(root: Path, binaries: dict[str, str], emulator_env: dict[str, str]) -> Stack:
-    """Create (not start) every part; the ports are chosen here so each can name the others."""
+def build_stack(
+    root: Path, binaries: dict[str, str], emulator_env: dict[str, str], *, debug: bool = True
+) -> Stack:
+    """Create (not start) every part; the ports are chosen here so each can name the others.
+
+    Args:
+        root: Folder for every part's files.
+        binaries: Paths of BINARIES.
+        emulator_env: MARKETDATA_*_URL variables of the provider emulators.
+        debug: WP_DEBUG on (the tests read debug.log); off for production-like benchmarks.
+    """
     redis = Redis(root, binaries["redis-server"])
     db_root = root / "mariadb"
     db_root.mkdir()
     db = MariaDB(db_root, binaries)
     site_root = root / "site"
     site_root.mkdir()
-    site = WordPressSite(site_root, db, binaries["php"])
+    site = WordPressSite(site_root, db, binaries["php"], debug=debug)
     action_secret = secrets.token_hex(32)
     rules = root / "rules.json"
     rules.write_text(

@@ -127,8 +127,9 @@ class MariaDB:
 class WordPressSite:
     """Debian's WordPress served by `php -S` with several workers, on its own database."""
 
-    def __init__(self, root: Path, db: MariaDB, php: str) -> None:
+    def __init__(self, root: Path, db: MariaDB, php: str, *, debug: bool = True) -> None:
         self.root = root
+        self.debug = debug
         self.db = db
         self.php = php
         self.name = f"switchyard-e2e-{secrets.token_hex(4)}"
@@ -201,7 +202,7 @@ define('WP_CONTENT_DIR', {php_str(str(self.content))});
 define('WP_CONTENT_URL', {php_str(self.url + "/wp-content")});
 define('WP_HOME', {php_str(self.url)});
 define('WP_SITEURL', {php_str(self.url)});
-define('WP_DEBUG', true);
+define('WP_DEBUG', {"true" if self.debug else "false"});
 define('WP_DEBUG_LOG', {php_str(str(self.debug_log))});
 define('WP_DEBUG_DISPLAY', false);
 define('WP_ENVIRONMENT_TYPE', 'local');
@@ -229,6 +230,9 @@ $table_prefix = 'wp_';
                 f"auto_prepend_file={self.prepend}",
                 "-d",
                 "display_errors=0",
+                # Every production PHP caches opcodes; php -S (the CLI SAPI) does not by default.
+                "-d",
+                "opcache.enable_cli=1",
                 "-d",
                 f"error_log={self.debug_log}",
                 "-S",

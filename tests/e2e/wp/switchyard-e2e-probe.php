@@ -26,3 +26,15 @@ add_action('init', static function (): void {
         do_action('switchyard_log', 'error', 'Inventory sync gave up', ['sku' => $sku, 'count' => $count]);
     }
 });
+
+/**
+ * [switchyard_const_quote symbol="IBM"]: the quote shortcode's markup with a constant price,
+ * the baseline of benchmarks/wordpress_page.py.
+ */
+add_shortcode('switchyard_const_quote', static function ($atts): string {
+    $symbol = strtoupper((string) (is_array($atts) ? ($atts['symbol'] ?? 'IBM') : 'IBM'));
+    return sprintf(
+        '<span class="switchyard-quote" data-symbol="%1$s"><span class="switchyard-symbol">%1$s</span> <span class="switchyard-price">123.45</span> <span class="switchyard-change switchyard-up">+1.23 (+1.01%%)</span></span>',
+        esc_attr($symbol)
+    );
+});

@@ -67,6 +67,7 @@ final class Plugin
             $this->logs->install();
         }
         add_action('switchyard_log', [$this->logs, 'event'], 10, 3);
+        add_action('shutdown', [LastGood::class, 'persist'], 0);
         add_action('init', [$this->shortcodes, 'register']);
         $this->actions->register();
         if (is_admin()) {
