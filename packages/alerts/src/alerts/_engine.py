@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _LEVEL_RANK = {name: i for i, name in enumerate(LOG_LEVELS)}
+_PRICE_TEXT = "price"  # the summary of price rules is written when they notify
 _LEVEL_ALIASES = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}
 
 
@@ -119,7 +120,6 @@ class Engine:
         self._states: dict[str, RuleState] = {}
         self._dirty: set[str] = set()
         self._books: dict[str, SymbolBook] = {}
-        self._windows: dict[str, MinMaxWindow] = {}
         self._active: set[str] = set()
         self._nodata_heap: list[tuple[float, str]] = []
         self._log_rules: dict[str | None, list[str]] = {}
@@ -239,7 +239,9 @@ class Engine:
             book.band_upper.add(rule.upper, rid)
         elif isinstance(rule, MoveRule):
             self._book(rule.symbol).moves.append(rid)
-            self._windows[rid] = MinMaxWindow(rule.window)
+            book = self._book(rule.symbol)
+            if rule.window not in book.windows:
+                book.windows[rule.window] = MinMaxWindow(rule.window)
         elif isinstance(rule, VolumeSpikeRule):
             book = self._book(rule.symbol)
             book.volumes.append(rid)
@@ -282,7 +284,6 @@ class Engine:
                 if rid in bucket:
                     bucket.remove(rid)
             book.active.discard(rid)
-        self._windows.pop(rid, None)
         self._log_hits.pop(rid, None)
         self._seen_templates.pop(rid, None)
         indexes: list[dict[Any, list[str]]] = [
@@ -372,9 +373,9 @@ class Engine:
                         st.cond, st.cleared_at = False, now
                         self._dirty.add(rid)
                 elif isinstance(rule, MoveRule):
-                    window = self._windows[rid]
-                    window.expire(now)
                     book = self._book(rule.symbol)
+                    window = book.windows[rule.window]
+                    window.expire(now)
                     price = book.last_price
                     if st.cond and price is not None and not self._move_text(rule, window, price):
                         st.cond, st.cleared_at = False, now
@@ -400,18 +401,18 @@ class Engine:
         if p0 is None:
             above = book.above
             for rid in above.ids[: above.left(p1)]:
-                self._level(rules[rid], True, now, eid, f"{sym} price {p1} is above", p1, out)
+                self._level(rules[rid], True, now, eid, _PRICE_TEXT, p1, out)
             below = book.below
             for rid in below.ids[below.right(p1) :]:
-                self._level(rules[rid], True, now, eid, f"{sym} price {p1} is below", p1, out)
+                self._level(rules[rid], True, now, eid, _PRICE_TEXT, p1, out)
         elif p1 != p0:
             lo, hi = (p0, p1) if p0 < p1 else (p1, p0)
             up = p1 > p0
             above, below = book.above, book.below
             for rid in above.ids[above.left(lo) : above.left(hi)]:
-                self._level(rules[rid], up, now, eid, f"{sym} price {p1} is above", p1, out)
+                self._level(rules[rid], up, now, eid, _PRICE_TEXT, p1, out)
             for rid in below.ids[below.right(lo) : below.right(hi)]:
-                self._level(rules[rid], not up, now, eid, f"{sym} price {p1} is below", p1, out)
+                self._level(rules[rid], not up, now, eid, _PRICE_TEXT, p1, out)
             crossed = book.cross_up if up else book.cross_down
             word = "up" if up else "down"
             for rid in crossed.ids[crossed.right(lo) : crossed.right(hi)]:
@@ -435,46 +436,59 @@ class Engine:
                     elif inside0 and not inside1 and band.kind == "channel_exit":
                         summary = f"{sym} left {band.lower}..{band.upper} (last {p1})"
                         self._occur(comp, now, eid, summary, p1, out)
-        for rid in book.moves:
-            comp = rules[rid]
-            move = comp.rule
-            assert isinstance(move, MoveRule)  # noqa: S101 - index invariant
-            window = self._windows[rid]
-            window.push(now, p1)
-            text = self._move_text(move, window, p1)
-            self._level(comp, text is not None, now, eid, text or "", p1, out)
-        if tick.volume is not None and book.volumes:
-            history = book.volume_history
-            for rid in book.volumes:
+        if book.moves:
+            for window in book.windows.values():  # shared by the rules of one window length
+                window.push(now, p1)
+            for rid in book.moves:
                 comp = rules[rid]
-                spike = comp.rule
-                assert isinstance(spike, VolumeSpikeRule)  # noqa: S101 - index invariant
-                recent = list(history)[-spike.baseline :]
-                cond, text = False, ""
-                if len(recent) >= spike.min_samples:
-                    mean = sum(recent, Decimal(0)) / len(recent)
-                    if mean > 0 and tick.volume >= mean * Decimal(str(spike.factor)):
-                        cond = True
-                        ratio = tick.volume / mean
-                        text = f"{sym} volume {tick.volume} is {ratio:.1f}x its baseline {mean:.0f}"
-                self._level(comp, cond, now, eid, text, tick.volume, out)
-            history.append(tick.volume)
+                move = comp.rule
+                assert isinstance(move, MoveRule)  # noqa: S101 - index invariant
+                text = self._move_text(move, book.windows[move.window], p1)
+                self._level(comp, text is not None, now, eid, text or "", p1, out)
+        if tick.volume is not None and book.volumes:
+            self._on_volume(book, sym, tick.volume, now, eid, out)
         for rid in book.nodata:
             st = self._states.get(rid)
             if st is not None and st.cond:
                 self._set_cond(rules[rid], st, False, now, eid, "", p1, out)
-            heapq.heappush(self._nodata_heap, (now + rules[rid].rule.period, rid))  # type: ignore[union-attr]
+                # Its deadline left the heap when it fired; the next one counts from now.
+                heapq.heappush(self._nodata_heap, (now + rules[rid].rule.period, rid))  # type: ignore[union-attr]
         for rid in list(book.active):
             active = rules.get(rid)
             if active is None:
                 continue
             comp = active
             st = self._st(rid)
-            if st.cond and isinstance(comp.rule, PriceAboveRule | PriceBelowRule):
-                word = "above" if comp.rule.kind == "price_above" else "below"
-                st.extra["summary"] = f"{sym} price {p1} is {word} {comp.rule.threshold}"
-                st.value = str(p1)
             self._advance(comp, st, now, out)
+
+    def _on_volume(
+        self,
+        book: SymbolBook,
+        sym: str,
+        volume: Decimal,
+        now: float,
+        eid: str,
+        out: list[Notification],
+    ) -> None:
+        history = list(book.volume_history)
+        means: dict[int, Decimal | None] = {}
+        for rid in book.volumes:
+            comp = self._rules[rid]
+            spike = comp.rule
+            assert isinstance(spike, VolumeSpikeRule)  # noqa: S101 - index invariant
+            size = min(spike.baseline, len(history))
+            if size not in means:
+                recent = history[len(history) - size :]
+                means[size] = sum(recent, Decimal(0)) / size if size else None
+            mean = means[size]
+            cond, text = False, ""
+            if size >= spike.min_samples and mean is not None and mean > 0:
+                ratio = volume / mean
+                if ratio >= spike.factor:
+                    cond = True
+                    text = f"{sym} volume {volume} is {ratio:.1f}x its baseline {mean:.0f}"
+            self._level(comp, cond, now, eid, text, volume, out)
+        book.volume_history.append(volume)
 
     @staticmethod
     def _move_text(rule: MoveRule, window: MinMaxWindow, price: Decimal) -> str | None:
@@ -489,10 +503,10 @@ class Engine:
         for word, delta, base in moves:
             if delta <= 0:
                 continue
-            pct = (delta / base * 100) if base else Decimal(0)
             if (rule.amount is not None and delta >= rule.amount) or (
-                rule.percent is not None and base and pct >= rule.percent
+                rule.percent is not None and base > 0 and delta * 100 >= rule.percent * base
             ):
+                pct = delta / base * 100 if base > 0 else Decimal(0)
                 return (
                     f"{rule.symbol} moved {word} {delta} ({pct:.2f}%) within "
                     f"{rule.window:g}s (last {price})"
@@ -602,12 +616,6 @@ class Engine:
             if not cond:
                 return
             st = self._st(rid)
-        if (
-            cond
-            and not summary.endswith(")")
-            and isinstance(comp.rule, PriceAboveRule | PriceBelowRule)
-        ):
-            summary = f"{summary} {comp.rule.threshold}"
         self._set_cond(comp, st, cond, now, eid, summary, value, out)
 
     def _set_cond(
@@ -692,7 +700,24 @@ class Engine:
             self._dirty.add(rid)
         symbol = getattr(rule, "symbol", None)
         book = self._books.get(symbol) if symbol else None
-        if st.status == "inactive":
+        # Only rules that time can change need a look on every tick and poll: pending ones,
+        # firing ones that wait for keep_firing_for, a first notification or a reminder, and
+        # windowed ones. A rule firing quietly while its condition holds costs nothing.
+        waiting = st.status == "inactive" and st.cond and rule.schedule is not None
+        attention = (
+            waiting
+            or st.status == "pending"
+            or (
+                st.status == "firing"
+                and (
+                    not st.cond
+                    or not st.notified_episode
+                    or rule.trigger.mode == "interval"
+                    or isinstance(rule, MoveRule | LogFrequencyRule)
+                )
+            )
+        )
+        if not attention:
             self._active.discard(rid)
             if book is not None:
                 book.active.discard(rid)
@@ -728,6 +753,13 @@ class Engine:
         out: list[Notification],
     ) -> None:
         rule = comp.rule
+        if isinstance(rule, PriceAboveRule | PriceBelowRule):
+            # Say the price as of now, not as of when the condition first held.
+            book = self._books.get(rule.symbol)
+            if book is not None and book.last_price is not None:
+                st.value = str(book.last_price)
+            word = "above" if isinstance(rule, PriceAboveRule) else "below"
+            st.extra["summary"] = f"{rule.symbol} price {st.value} is {word} {rule.threshold}"
         summary = str(st.extra.get("summary", rule.title))
         if status == "resolved":
             summary = f"resolved: {summary}"

@@ -96,6 +96,7 @@ class SymbolBook:
     moves: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     nodata: list[str] = field(default_factory=list)
+    windows: dict[float, MinMaxWindow] = field(default_factory=dict)
     active: set[str] = field(default_factory=set)
     last_price: Decimal | None = None
     last_seen: float | None = None

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 invalid rules, failed test delivery or dead letters pre
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import signal
@@ -160,6 +161,8 @@ def run(
     outbox = Outbox(store)
     engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
     runner = StreamRunner(engine, store, stream=stream, from_start=from_start)
+    gc.collect()
+    gc.freeze()  # rules live for the whole run: keep the collector from rescanning them
     worker = None
     if not no_deliver:
         actions = ActionRunner(
