@@ -106,7 +106,11 @@ class SQLiteStateStore(StateStore):
         with self._errors():
             _make_private_dir(self.path)
             self._kv_cache = self._open_cache()
-            self._conn().executescript(_SCHEMA)
+            try:
+                self._conn().executescript(_SCHEMA)
+            except BaseException:
+                self.close()
+                raise
 
     def __repr__(self) -> str:
         return f"SQLiteStateStore(path={str(self.path)!r})"
