@@ -45,6 +45,16 @@ _KNOWN_TOKENS = re.compile(
     r"xox[abposr]-[A-Za-z0-9\-]{10,}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+)"
 )
 
+# One search that finds anything the patterns above could mask; most strings have none of it,
+# so the substitutions only run on the few that do.
+_SUSPICIOUS = re.compile(
+    r"(?i)(?:[?&;](?:api|key|token|access|refresh|auth|pass|pwd|secret|client|sig|session)"
+    r"|://[^/\s]*@|authorization|x-api-key|x-auth-token|cookie|bearer\s|basic\s"
+    r"|(?:api[_\-]?key|apikey|token|password|passwd|pwd|secret)\s*[=:]"
+    r"|sk-|AKIA|gh[pousr]_|xox[abposr]-|eyJ)"
+)
+_SKIP_KEYS = frozenset({"timestamp", "level", "log_level", "logger", "logger_name"})
+
 _registry_lock = threading.Lock()
 _registered: set[str] = set()
 _registered_pattern: re.Pattern[str] | None = None
@@ -94,6 +104,8 @@ def redact(text: str) -> str:
     pattern = _registered_pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
+    if not _SUSPICIOUS.search(text):
+        return text
     if "=" in text or ":" in text:
         text = _URL_PARAM.sub(r"\1" + MASK, text)
         text = _URL_USERINFO.sub(r"\1" + MASK + "@", text)
@@ -157,7 +169,9 @@ class Redactor:
     ) -> MutableMapping[str, Any]:
         """Mask secrets in ``event_dict`` and return it."""
         for key, value in list(event_dict.items()):
-            if key.startswith("_"):
+            if key.startswith("_") or key in _SKIP_KEYS or value is None:
+                continue
+            if isinstance(value, int | float | bool):
                 continue
             if value and key != "event" and (is_sensitive_key(key) or key.lower() in self._extra):
                 event_dict[key] = MASK

@@ -31,7 +31,7 @@ WILDCARD = "<*>"
 STATE_VERSION = 1
 
 # Order matters: the broad, structured forms first, then the generic digit rule.
-_MASKS: list[tuple[re.Pattern[str], Any]] = [
+_MASKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s\"'<>]+"), WILDCARD),
     (re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"), WILDCARD),
     (re.compile(r"(?<![\w/.])(?:[A-Za-z]:)?(?:/[\w.\-@%+~$]+){2,}/?"), WILDCARD),
@@ -47,9 +47,11 @@ _MASKS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])"), WILDCARD),
     (re.compile(r"(?<![\w.\-])[A-Za-z0-9][\w\-]*(?:\.[\w\-]+)+:\d+\b"), WILDCARD),
     (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), WILDCARD),
-    (re.compile(r"\(\)|\[\]|\{\}|\"\"|''"), lambda m: m.group(0)[0] + WILDCARD + m.group(0)[1]),
     (re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), WILDCARD),
 ]
+# All structured forms in one alternation: one pass per token instead of one per form.
+_STRUCTURED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _MASKS))
+_EMPTY = re.compile(r"\(\)|\[\]|\{\}|\"\"|''")
 _BOOL_VALUE = re.compile(r"(?i)(?<=[:=])(?:true|false|null|none|nil|yes|no|on|off)\b")
 _KEY_VALUE = re.compile(r"(\b[A-Za-z_][\w.\-]*=)(\"[^\"]*\"|'[^']*'|[^\s,;\"')\]}]+)")
 _DIGITS = re.compile(r"[\w.\-+#%]*\d[\w.\-+#%]*")
@@ -92,9 +94,12 @@ def _mask_token(token: str) -> str:
     if masked is not None:
         return masked
     masked = token
-    if not _PLAIN.fullmatch(token):  # plain words need no regex: the common, fast path
-        for pattern, replacement in _MASKS:
-            masked = pattern.sub(replacement, masked)
+    if token.isdigit():
+        masked = WILDCARD
+    elif not _PLAIN.fullmatch(token):  # plain words need no regex: the common, fast path
+        masked = _STRUCTURED.sub(WILDCARD, token)
+        if "(" in masked or "[" in masked or "{" in masked or '"' in masked or "'" in masked:
+            masked = _EMPTY.sub(_empty_sub, masked)
         masked = _KEY_VALUE.sub(_kv_sub, masked)
         masked = _BOOL_VALUE.sub(WILDCARD, masked)
         masked = _DIGITS.sub(WILDCARD, masked)
@@ -104,6 +109,10 @@ def _mask_token(token: str) -> str:
         _token_cache.clear()
     _token_cache[token] = masked
     return masked
+
+
+def _empty_sub(match: re.Match[str]) -> str:
+    return match.group(0)[0] + WILDCARD + match.group(0)[1]
 
 
 def _kv_sub(match: re.Match[str]) -> str:
@@ -116,8 +125,9 @@ def tokenize(message: str) -> list[str]:
         message = _DATE.sub(" <*> ", message)
     out: list[str] = []
     last = ""
+    cached = _token_cache.get
     for raw in message.split():
-        token = _mask_token(raw)
+        token = cached(raw) or _mask_token(raw)
         if token == WILDCARD and last == WILDCARD:
             continue
         out.append(token)
@@ -139,7 +149,8 @@ class Template(BaseModel):
     count: int
 
 
-class TemplateMatch(BaseModel):
+@dataclass(frozen=True, slots=True)
+class TemplateMatch:
     """What :meth:`TemplateMiner.add` made of one message.
 
     Attributes:
@@ -161,6 +172,11 @@ class _Cluster:
     tokens: list[str]
     count: int = 0
     merged_into: str | None = None
+    text: str = ""
+
+    def refresh(self) -> str:
+        self.text = " ".join(self.tokens)
+        return self.text
 
 
 @dataclass(slots=True)
@@ -242,6 +258,7 @@ class TemplateMiner:
             best = self._best(leaf.clusters, tokens)
             if best is None:
                 cluster = _Cluster(self._new_id(tokens), list(tokens), 1)
+                cluster.refresh()
                 leaf.clusters.append(cluster)
                 self._clusters[cluster.id] = cluster
                 if WILDCARD in tokens:
@@ -249,24 +266,21 @@ class TemplateMiner:
                 merged = self._merge_siblings(leaf, cluster)
                 if merged is not None:
                     return TemplateMatch(
-                        template_id=merged.id,
-                        template=" ".join(merged.tokens),
-                        is_new=False,
-                        changed=True,
+                        template_id=merged.id, template=merged.text, is_new=False, changed=True
                     )
-                return TemplateMatch(
-                    template_id=cluster.id, template=" ".join(cluster.tokens), is_new=True
-                )
+                return TemplateMatch(template_id=cluster.id, template=cluster.text, is_new=True)
             best.count += 1
             changed = False
-            for i, (a, b) in enumerate(zip(best.tokens, tokens, strict=True)):
-                if a != b and a != WILDCARD:
-                    best.tokens[i] = WILDCARD
-                    changed = True
+            if best.tokens != tokens:
+                for i, (a, b) in enumerate(zip(best.tokens, tokens, strict=True)):
+                    if a != b and a != WILDCARD:
+                        best.tokens[i] = WILDCARD
+                        changed = True
             if changed:
+                best.refresh()
                 self._merge_into(leaf, best)
             return TemplateMatch(
-                template_id=best.id, template=" ".join(best.tokens), is_new=False, changed=changed
+                template_id=best.id, template=best.text, is_new=False, changed=changed
             )
 
     def match(self, message: str) -> TemplateMatch | None:
@@ -279,7 +293,7 @@ class TemplateMiner:
             best = self._best(leaf.clusters, tokens)
             if best is None:
                 return None
-            return TemplateMatch(template_id=best.id, template=" ".join(best.tokens), is_new=False)
+            return TemplateMatch(template_id=best.id, template=best.text, is_new=False)
 
     def resolve(self, template_id: str) -> str:
         """Follow merges: the id that a (possibly merged) template id now lives under."""
@@ -315,13 +329,15 @@ class TemplateMiner:
         path = [key, *tokens[: min(self.depth, max(len(tokens) - 1, 0))]]
         for depth_index, token in enumerate(path):
             child = node.children.get(token)
-            if child is None and depth_index > 0:
-                if token != WILDCARD and any(ch.isdigit() for ch in token):
-                    token = WILDCARD
+            # An unknown token goes to the wildcard child when the node is full (or when
+            # only looking up); digits never get here, masking made them wildcards.
+            if (
+                child is None
+                and depth_index > 0
+                and (not create or len(node.children) >= self.max_children)
+            ):
+                token = WILDCARD
                 child = node.children.get(token)
-                if child is None and (not create or len(node.children) >= self.max_children):
-                    token = WILDCARD
-                    child = node.children.get(token)
             if child is None:
                 if not create:
                     return None
@@ -333,6 +349,9 @@ class TemplateMiner:
     def _best(self, clusters: list[_Cluster], tokens: list[str]) -> _Cluster | None:
         best: _Cluster | None = None
         best_key = (-1.0, -1)
+        for cluster in clusters:
+            if cluster.tokens == tokens and cluster.merged_into is None:
+                return cluster  # the common case: an exact match of the masked tokens
         for cluster in clusters:
             if cluster.merged_into is not None:
                 continue
@@ -363,6 +382,7 @@ class TemplateMiner:
                 # The most established cluster keeps its id, so ids stay stable.
                 keep = max(group, key=lambda c: c.count)
                 keep.tokens[pos] = WILDCARD
+                keep.refresh()
                 for other in group:
                     if other is not keep:
                         other.merged_into = keep.id
@@ -436,6 +456,7 @@ class TemplateMiner:
                 cluster = _Cluster(
                     str(raw["id"]), tokens, int(raw["count"]), str(merged) if merged else None
                 )
+                cluster.refresh()
                 miner._clusters[cluster.id] = cluster
                 if cluster.merged_into is None:
                     miner._leaf(tokens, create=True).clusters.append(cluster)

@@ -1,0 +1,172 @@
+"""Speed: template mining lines/s vs Drain3, and events/s of configure()'s JSON logging.
+
+- Mining: every ``Content`` line of the 16 Loghub-2k systems (``$SWITCHYARD_FIXTURES/loghub2k``,
+  research-only data read in place), fed to logkit's ``TemplateMiner`` and to Drain3's
+  ``TemplateMiner`` (untuned defaults), best of ``--repeat`` runs each.
+- Logging: ``--events`` events with two fields each, written as JSON lines to ``/dev/null``
+  by (a) ``logkit.configure(fmt="json")`` through stdlib ``logging`` with ``extra={...}``,
+  (b) the same through a structlog logger, (c) structlog's recommended fast set-up
+  (filtering bound logger, JSONRenderer, BytesLoggerFactory — no stdlib), and
+  (d) plain stdlib ``logging`` with a ``%``-format formatter.
+
+Run: ``python benchmarks/logkit_speed.py [--repeat 3] [--events 20000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+import logkit
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+SYSTEMS = [
+    "HDFS", "Hadoop", "Spark", "Zookeeper", "BGL", "HPC", "Thunderbird", "Windows",
+    "Linux", "Android", "HealthApp", "Apache", "Proxifier", "OpenSSH", "OpenStack", "Mac",
+]  # fmt: skip
+
+
+def _messages() -> list[str]:
+    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures"
+    root = Path(os.environ.get("SWITCHYARD_FIXTURES", default)) / "loghub2k"
+    messages: list[str] = []
+    for system in SYSTEMS:
+        path = root / system / f"{system}_2k.log_structured_corrected.csv"
+        if path.is_file():
+            with path.open(newline="", encoding="utf-8") as fh:
+                messages.extend(row["Content"] for row in csv.DictReader(fh))
+    return messages
+
+
+def _best(run: Callable[[], None], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_mining(messages: Sequence[str], repeat: int) -> dict[str, float]:
+    """Lines per second of logkit's miner and of Drain3 (untuned)."""
+    from drain3 import TemplateMiner as Drain3Miner
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    def ours() -> None:
+        logkit._templates._token_cache.clear()  # a cold cache, as for a new process
+        miner = logkit.TemplateMiner()
+        for message in messages:
+            miner.add(message)
+
+    def drain3() -> None:
+        config = TemplateMinerConfig()
+        config.profiling_enabled = False
+        miner = Drain3Miner(config=config)
+        for message in messages:
+            miner.add_log_message(message)
+
+    n = len(messages)
+    return {"logkit": n / _best(ours, repeat), "drain3 (untuned)": n / _best(drain3, repeat)}
+
+
+def bench_logging(events: int, repeat: int) -> dict[str, float]:
+    """Events per second of four JSON/stdlib logging set-ups writing to /dev/null."""
+    devnull = Path(os.devnull).open("w")  # noqa: SIM115 - closed below
+    root = logging.getLogger()
+    results: dict[str, float] = {}
+    try:
+        logkit.configure(fmt="json", stream=devnull, level="INFO")
+        std = logging.getLogger("bench")
+
+        def logkit_stdlib() -> None:
+            for i in range(events):
+                std.info("quote fetched", extra={"symbol": "IBM", "n": i})
+
+        results["logkit.configure() json, stdlib logger"] = events / _best(logkit_stdlib, repeat)
+        slog = structlog.get_logger("bench")
+
+        def logkit_structlog() -> None:
+            for i in range(events):
+                slog.info("quote fetched", symbol="IBM", n=i)
+
+        results["logkit.configure() json, structlog logger"] = events / _best(
+            logkit_structlog, repeat
+        )
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        structlog.configure(
+            cache_logger_on_first_use=True,
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.JSONRenderer(serializer=lambda o, **_: json.dumps(o).encode()),
+            ],
+            logger_factory=structlog.BytesLoggerFactory(file=Path(os.devnull).open("wb")),  # noqa: SIM115
+        )
+        fast = structlog.get_logger()
+
+        def structlog_fast() -> None:
+            for i in range(events):
+                fast.info("quote fetched", symbol="IBM", n=i)
+
+        results["structlog recommended fast set-up"] = events / _best(structlog_fast, repeat)
+        handler = logging.StreamHandler(devnull)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s %(symbol)s %(n)s")
+        )
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+        def stdlib() -> None:
+            for i in range(events):
+                std.info("quote fetched", extra={"symbol": "IBM", "n": i})
+
+        results["stdlib logging (plain formatter)"] = events / _best(stdlib, repeat)
+        root.removeHandler(handler)
+    finally:
+        devnull.close()
+        structlog.reset_defaults()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print both tables, each as figures and ratios to its baseline."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--events", type=int, default=20_000)
+    args = parser.parse_args(argv)
+    messages = _messages()
+    out = io.StringIO()
+    if messages:
+        mining = bench_mining(messages, args.repeat)
+        base = mining["drain3 (untuned)"]
+        out.write(f"Template mining, {len(messages)} Loghub-2k lines (best of {args.repeat})\n")
+        for name, rate in mining.items():
+            out.write(f"  {name:<45} {rate:>12,.0f} lines/s  {rate / base:5.2f}x\n")
+    else:
+        out.write("Loghub-2k fixtures not found: mining benchmark skipped\n")
+    logging_rates = bench_logging(args.events, args.repeat)
+    base = logging_rates["stdlib logging (plain formatter)"]
+    out.write(f"Logging, {args.events} events to /dev/null (best of {args.repeat})\n")
+    for name, rate in logging_rates.items():
+        out.write(f"  {name:<45} {rate:>12,.0f} events/s {rate / base:5.2f}x\n")
+    sys.stdout.write(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
