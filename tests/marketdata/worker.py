@@ -1,6 +1,6 @@
 """A worker process for the multi-process tests: many concurrent callers on one store.
 
-Run as ``python -m tests.marketdata.worker STATE_DIR NAMESPACE CALLERS SYMBOL...`` with the
+Run as ``python -m tests.marketdata.worker STATE_DIR_OR_URL NAMESPACE CALLERS SYMBOL...`` with the
 ``MARKETDATA_*_URL`` variables pointing at the emulators; prints one JSON line of results.
 """
 
@@ -17,7 +17,7 @@ from statestore import open_store
 
 
 async def main(state: str, namespace: str, callers: int, symbols: list[str]) -> dict[str, str]:
-    store = open_store(f"sqlite://{state}")
+    store = open_store(state if "://" in state else f"sqlite://{state}")
     settings = MarketDataSettings(
         namespace=namespace,
         alphavantage_api_key=SecretStr("AVWORKERKEY1"),

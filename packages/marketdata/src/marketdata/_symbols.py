@@ -8,6 +8,7 @@ classes with a hyphen (``BRK-B``); :func:`to_provider` and :func:`from_provider`
 
 from __future__ import annotations
 
+import functools
 import re
 
 from marketdata._exceptions import InvalidRequestError
@@ -35,6 +36,7 @@ _ONE_LETTER_EXCHANGES = frozenset({"L", "F", "V"})
 _VALID = re.compile(r"^[A-Z0-9][A-Z0-9.\-:^=_/]{0,31}$")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_symbol(text: str) -> str:
     """Return the canonical spelling of a symbol typed by a user or sent by a provider.
 
