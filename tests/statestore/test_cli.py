@@ -70,3 +70,28 @@ class TestQueue:
         assert result.exit_code == 0, result.output
         assert "HTTP 410" in result.output
         assert "n1" in result.output
+
+
+class TestStream:
+    def test_json_lines_from_the_oldest(self, store_url: str) -> None:
+        with open_store(store_url) as store:
+            ids = [store.publish("ev", f'{{"n":{i}}}'.encode()) for i in range(5)]
+        result = runner.invoke(app, ["stream", "ev", "--url", store_url, "--json", "--count", "3"])
+        assert result.exit_code == 0, result.output
+        lines = [json.loads(line) for line in result.output.splitlines()]
+        assert [line["id"] for line in lines] == ids[:3]
+        assert lines[0]["payload"] == '{"n":0}'
+
+    def test_after_an_id(self, store_url: str) -> None:
+        with open_store(store_url) as store:
+            ids = [store.publish("ev", str(i).encode()) for i in range(3)]
+        result = runner.invoke(app, ["stream", "ev", "--url", store_url, "--after", ids[0]])
+        assert result.exit_code == 0, result.output
+        assert ids[1] in result.output
+        assert ids[2] in result.output
+        assert ids[0] not in result.output
+
+    def test_malformed_after_exits_2(self, store_url: str) -> None:
+        result = runner.invoke(app, ["stream", "ev", "--url", store_url, "--after", "nope"])
+        assert result.exit_code == 2
+        assert "stream id" in result.output

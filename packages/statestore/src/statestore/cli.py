@@ -176,3 +176,43 @@ def queue(
         dead_table.add_row(d.id, str(d.attempts), _when(d.dead_at), d.reason, _preview(d.payload))
     console.print(table)
     console.print(dead_table)
+
+
+@app.command()
+def stream(
+    name: Annotated[str, typer.Argument(help="The stream, e.g. switchyard:events.")],
+    url: UrlOption = None,
+    after: Annotated[
+        str | None,
+        typer.Option(help="Start after this id ('$' for only new entries; default: oldest)."),
+    ] = None,
+    count: Annotated[int, typer.Option(min=1, help="Most entries to print.")] = 20,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for more.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Print entries of a stream (JSON lines with --json); --follow waits for new ones."""
+    store = _open(url)
+    console = Console()
+    printed = 0
+    try:
+        while True:
+            batch = store.read(name, after, count=count, block=1.0 if follow else 0.0)
+            for entry_id, payload in batch:
+                if as_json:
+                    typer.echo(json.dumps({"id": entry_id, **_payload_text(payload)}))
+                else:
+                    console.print(f"[bold]{entry_id}[/]  {_preview(payload, 200)}", markup=True)
+                after = entry_id
+            printed += len(batch)
+            if not follow and (printed >= count or not batch):
+                break
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except StateStoreError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
