@@ -426,6 +426,7 @@ def stream_json_to_xml(
     mapping: Mapping = "lossless",
     root: str = "root",
     tag: str = "item",
+    lines: bool | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[bytes]:
     """Convert a large JSON array (or JSON lines) to XML in constant memory.
@@ -439,6 +440,8 @@ def stream_json_to_xml(
         mapping: see above.
         root: wrapper element for ``jsonml`` and ``readable``.
         tag: element of each item for ``readable``.
+        lines: True for JSON lines, False for a top-level array, None to decide from the first
+            character (JSON lines whose values are arrays, such as JsonML records, need True).
         limits: safety bounds; ``max_bytes`` bounds one item.
 
     Yields:
@@ -453,7 +456,7 @@ def stream_json_to_xml(
     if mapping in ("lossless", "w3c"):
         encoder = W3CEncoder(limits.max_depth)
         batch.append(f'<array xmlns="{NS}">')
-        for item in iter_json_values(source, limits):
+        for item in iter_json_values(source, limits, lines=lines):
             encoder.encode(item, batch, declare=False)
             if len(batch) >= 4096:
                 yield "".join(batch).encode("utf-8")
@@ -465,7 +468,7 @@ def stream_json_to_xml(
         batch.append(f"<{root}>")
         ReadableWriter(limits.max_depth).document({root: None}, [])  # validates the name
         ReadableWriter(limits.max_depth).document({tag: None}, [])
-        for item in iter_json_values(source, limits):
+        for item in iter_json_values(source, limits, lines=lines):
             if mapping == "readable":
                 readable.document({tag: item}, batch)
             else:

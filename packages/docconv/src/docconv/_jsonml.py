@@ -158,7 +158,9 @@ class JsonMLReader:
                 data = child.text
                 node.append([PI, child.target, data] if data else [PI, child.target])
             else:
-                raise UnrepresentableError(f"unsupported node {child!r}")
+                raise UnrepresentableError(
+                    f"unexpanded entity reference {child!r} has no JSON form"
+                )
             tail = child.tail
             if tail:
                 node.append(tail)

@@ -291,7 +291,8 @@ class ReadableWriter:
         """Append the XML of a readable value.
 
         Args:
-            value: ``{root_name: ...}``, or any value when ``root`` names the root element.
+            value: ``{root_name: ...}``, or any value when ``root`` names the root element
+                (a list then becomes ``<item>`` children of the root).
             out: text pieces to extend.
             root: wrap ``value`` in an element of this name.
 
@@ -299,7 +300,7 @@ class ReadableWriter:
             MappingError: not one root, invalid names, or values XML cannot carry.
         """
         if root is not None:
-            value = {root: value}
+            value = {root: {"item": value} if isinstance(value, list) else value}
         if type(value) is not dict or len(value) != 1:
             raise MappingError(
                 "the readable mapping needs an object with exactly one key, the root element"

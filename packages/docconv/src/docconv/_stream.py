@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lxml import etree
 
 from docconv._exceptions import DocconvUsageError, LimitExceededError, MalformedJSONError
+from docconv._jsontext import JsonNumber
 from docconv._safety import (
     _DECODER_LEXICAL,
     Limits,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from docconv._jsontext import Node
 
 CHUNK = 1 << 16
+_NUMBER_CHARS = frozenset("0123456789.eE+-")
 
 ByteSource = IO[bytes] | Iterable[bytes]
 
@@ -158,7 +160,9 @@ class _TextChunks:
         return None
 
 
-def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
+def iter_json_values(
+    source: ByteSource, limits: Limits, *, lines: bool | None = None
+) -> Iterator[Any]:
     """Each item of a top-level JSON array, or each value of JSON lines, read incrementally.
 
     Numbers come back as ``JsonNumber`` (kept as written); duplicate keys are refused.
@@ -166,6 +170,8 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
     Args:
         source: the JSON as a binary file or byte chunks.
         limits: ``max_bytes`` bounds one item, not the whole stream.
+        lines: True for JSON lines (values separated by whitespace), False for one top-level
+            array, None to decide from the first character (``[`` means an array).
 
     Yields:
         The values, in order.
@@ -179,11 +185,12 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
     buf = ""
     pos = 0
     line_base = 0  # newlines consumed before ``buf``
+    column_base = 0  # column of ``buf[0]`` on its line
     eof = False
     array = False
 
     def more() -> bool:
-        nonlocal buf, pos, line_base, eof
+        nonlocal buf, pos, line_base, column_base, eof
         if eof:
             return False
         text = chunks.next()
@@ -191,7 +198,12 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
             eof = True
             return False
         if pos:
-            line_base += buf.count("\n", 0, pos)
+            newlines = buf.count("\n", 0, pos)
+            if newlines:
+                line_base += newlines
+                column_base = pos - (buf.rfind("\n", 0, pos) + 1)
+            else:
+                column_base += pos
             buf = buf[pos:]
             pos = 0
         buf += text
@@ -203,7 +215,8 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
 
     def fail(message: str, index: int) -> MalformedJSONError:
         line = line_base + buf.count("\n", 0, index) + 1
-        column = index - (buf.rfind("\n", 0, index) + 1) + 1
+        start = buf.rfind("\n", 0, index) + 1
+        column = index - start + 1 + (column_base if start == 0 else 0)
         return MalformedJSONError(message, line=line, column=column)
 
     def skip_ws() -> bool:
@@ -225,7 +238,9 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
             return
         char = buf[pos]
         if state == "first":
-            array = char == "["
+            array = char == "[" if lines is None else not lines
+            if array and char != "[":
+                raise fail("expected a top-level JSON array", pos)
             state = "value"
             if array:
                 pos += 1
@@ -252,8 +267,9 @@ def iter_json_values(source: ByteSource, limits: Limits) -> Iterator[Any]:
                 raise fail(str(exc), pos) from None
             except RecursionError:
                 raise LimitExceededError("refused: JSON nested too deeply") from None
-            # a number (or literal) that ends the buffer may continue in the next chunk
-            if end == len(buf) and more():
+            # a top-level number (or literal) may continue in the next chunk: "1" then "2.5"
+            scalar = type(value) is JsonNumber or value is True or value is False or value is None
+            if scalar and (end == len(buf) or buf[end] in _NUMBER_CHARS) and more():
                 continue
             break
         pos = end

@@ -23,7 +23,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -368,7 +367,8 @@ def _looks_like_xml(path: Path) -> bool:
 def _which_is_which(first: Path, second: Path) -> tuple[Path, Path]:
     first_xml, second_xml = _looks_like_xml(first), _looks_like_xml(second)
     if first_xml == second_xml:
-        raise click.UsageError("check needs one JSON file and one XML file")
+        err.print("[red]error[/red] check needs one JSON file and one XML file")
+        raise typer.Exit(EXIT_USAGE)
     return (second, first) if first_xml else (first, second)
 
 

@@ -1,0 +1,153 @@
+"""Safe by default: attack files refused quickly, limits enforced, errors with positions."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from docconv import (
+    EntitiesForbiddenError,
+    ExternalReferenceError,
+    LimitExceededError,
+    Limits,
+    MalformedXMLError,
+    SecurityError,
+    UnrepresentableError,
+    json_to_xml,
+    xml_to_json,
+    xml_to_value,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# The files of attacks/ that are benign controls (SOURCES.md): they must convert.
+BENIGN = {"defusedxml-dtd_element.xml", "defusedxml-simple.xml", "defusedxml-simple-ns.xml"}
+# XInclude is only dangerous when the application runs xinclude(); docconv never does, so the
+# document converts with the xi:include element kept as data and nothing included.
+XINCLUDE = "lxml-test_xinclude.xml"
+
+
+def attack_files(fixtures_dir: Path) -> list[Path]:
+    files = sorted((fixtures_dir / "xml" / "attacks").glob("*.xml"))
+    assert files, "no attack fixtures"
+    return files
+
+
+class TestAttackFixtures:
+    def test_every_attack_is_refused_quickly_with_a_clear_message(self, fixtures_dir: Path) -> None:
+        refused = []
+        for path in attack_files(fixtures_dir):
+            if path.name in BENIGN or path.name == XINCLUDE:
+                continue
+            started = time.perf_counter()
+            for mapping in ("lossless", "readable"):
+                with pytest.raises(SecurityError) as info:
+                    xml_to_json(path.read_bytes(), mapping=mapping)
+                assert str(info.value).startswith("refused:"), path.name
+            assert time.perf_counter() - started < 5, f"{path.name} was not refused quickly"
+            refused.append(path.name)
+        assert len(refused) == 11
+
+    @pytest.mark.parametrize(
+        ("name", "error"),
+        [
+            ("billion_laughs.xml", EntitiesForbiddenError),
+            ("defusedxml-quadratic.xml", EntitiesForbiddenError),
+            ("defusedxml-cyclic.xml", EntitiesForbiddenError),
+            ("defusedxml-xmlbomb.xml", EntitiesForbiddenError),
+            ("defusedxml-xmlbomb2.xml", EntitiesForbiddenError),
+            ("xxe_local_file.xml", EntitiesForbiddenError),
+            ("xxe_parameter_entity.xml", EntitiesForbiddenError),
+            ("defusedxml-external.xml", EntitiesForbiddenError),
+            ("defusedxml-external_file.xml", EntitiesForbiddenError),
+            ("defusedxml-dtd.xml", ExternalReferenceError),
+            ("xxe_external_dtd_oob.xml", ExternalReferenceError),
+        ],
+    )
+    def test_attack_kind(self, fixtures_dir: Path, name: str, error: type[Exception]) -> None:
+        with pytest.raises(error):
+            xml_to_json(fixtures_dir / "xml" / "attacks" / name)
+
+    def test_nothing_from_passwd_ever_appears(self, fixtures_dir: Path) -> None:
+        for path in attack_files(fixtures_dir):
+            try:
+                out = xml_to_json(path.read_bytes())
+            except SecurityError:
+                continue
+            assert "root:" not in out
+
+    @pytest.mark.parametrize("name", sorted(BENIGN))
+    def test_benign_controls_convert_both_ways(self, fixtures_dir: Path, name: str) -> None:
+        data = (fixtures_dir / "xml" / "attacks" / name).read_bytes()
+        assert json_to_xml(xml_to_json(data))
+        assert xml_to_json(data, mapping="readable", strict=False)
+
+    def test_xinclude_is_kept_as_data_not_processed(self, fixtures_dir: Path) -> None:
+        value = xml_to_value(fixtures_dir / "xml" / "attacks" / XINCLUDE)
+        include = [node for node in value[1] if isinstance(node, list) and node[0] == "xi:include"]
+        assert include == [["xi:include", {"href": "test.xml"}]]
+
+
+class TestLimits:
+    def test_size_limit(self) -> None:
+        with pytest.raises(LimitExceededError, match="max_bytes"):
+            xml_to_json(b"<a>" + b"x" * 2000 + b"</a>", limits=Limits(max_bytes=1000))
+        with pytest.raises(LimitExceededError, match="max_bytes"):
+            json_to_xml('"' + "x" * 2000 + '"', limits=Limits(max_bytes=1000))
+
+    def test_xml_depth_limit(self) -> None:
+        deep = b"<a>" * 40 + b"</a>" * 40
+        with pytest.raises(LimitExceededError):
+            xml_to_json(deep, limits=Limits(max_depth=30))
+        with pytest.raises(LimitExceededError):
+            xml_to_json(b"<a>" * 300 + b"</a>" * 300)
+
+    def test_json_depth_limit(self) -> None:
+        with pytest.raises(LimitExceededError):
+            json_to_xml("[" * 40 + "]" * 40, limits=Limits(max_depth=30))
+        with pytest.raises(LimitExceededError):
+            json_to_xml("[" * 100_000 + "]" * 100_000)
+
+    def test_entities_are_never_expanded_even_when_allowed(self) -> None:
+        xml = b'<!DOCTYPE r [<!ENTITY e "boom">]><r>&e;</r>'
+        with pytest.raises(EntitiesForbiddenError):
+            xml_to_json(xml)
+        with pytest.raises(UnrepresentableError, match="entity"):
+            xml_to_json(xml, limits=Limits(forbid_entities=False))
+
+
+class TestMalformed:
+    @pytest.mark.parametrize(
+        ("xml", "line", "column"),
+        [
+            pytest.param(b"<a>\n<b></a>", 2, 8, id="mismatch"),
+            pytest.param(b"<a>\n  <b x='1' x='2'/></a>", 2, 17, id="duplicate-attribute"),
+            pytest.param(b"<a>&nope;</a>", 1, 9, id="undefined-entity"),
+            pytest.param(b"<p:a/>", 1, 6, id="undeclared-prefix"),
+            pytest.param(b"<a>\xff</a>", 1, 4, id="bad-utf8"),
+        ],
+    )
+    def test_position_is_reported(self, xml: bytes, line: int, column: int) -> None:
+        with pytest.raises(MalformedXMLError) as info:
+            xml_to_json(xml)
+        assert info.value.line == line
+        assert info.value.column is not None
+        assert abs(info.value.column - column) <= 2
+        assert "line" in str(info.value)
+
+    @pytest.mark.parametrize("xml", [b"", b"   ", b"<a>", b"text", b"<a/><b/>"])
+    def test_other_malformed_input(self, xml: bytes) -> None:
+        with pytest.raises(MalformedXMLError):
+            xml_to_json(xml)
+
+    def test_malformed_fixtures(self, fixtures_dir: Path) -> None:
+        folder = fixtures_dir / "xml" / "wxr" / "wp-core-export"
+        with pytest.raises(MalformedXMLError) as info:
+            xml_to_json(folder / "crazy-cdata.xml")
+        assert info.value.line == 18
+        with pytest.raises(MalformedXMLError) as info:
+            xml_to_json(folder / "malformed.xml")
+        assert info.value.line == 90
