@@ -237,3 +237,45 @@ class TestCaptureLogs:
         ]
         assert events[0]["token"] == "[REDACTED]"
         assert events[1]["x"] == 1
+
+
+class TestRequestIdMiddleware:
+    def _run(self, headers: list[tuple[bytes, bytes]]) -> tuple[list[dict[str, object]], str]:
+        import asyncio
+
+        from logkit import RequestIdMiddleware
+
+        seen: list[str | None] = []
+        sent: list[dict[str, object]] = []
+
+        async def app(scope: object, receive: object, send: object) -> None:
+            seen.append(logkit.get_request_id())
+            logging.getLogger("bridge").info("handled")
+            await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+            await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request"}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/v1/quotes/IBM", "headers": headers}
+        asyncio.run(RequestIdMiddleware(app)(scope, receive, send))  # type: ignore[arg-type]
+        assert seen[0] is not None
+        return sent, seen[0]
+
+    def test_incoming_id_is_bound_logged_and_echoed(self) -> None:
+        with capture_logs() as events:
+            sent, rid = self._run([(b"X-Request-ID", b"php-abc-1")])
+        assert rid == "php-abc-1"
+        [handled] = [e for e in events if e["logger"] == "bridge"]
+        assert handled["request_id"] == "php-abc-1"
+        assert handled["path"] == "/v1/quotes/IBM"
+        assert (b"x-request-id", b"php-abc-1") in sent[0]["headers"]  # type: ignore[operator]
+        assert logkit.get_request_id() is None
+
+    def test_missing_id_is_generated(self) -> None:
+        sent, rid = self._run([])
+        assert len(rid) == 32
+        assert (b"x-request-id", rid.encode()) in sent[0]["headers"]  # type: ignore[operator]

@@ -1,6 +1,7 @@
 """Structured logging for every part, and an analyser for PHP, WordPress and server logs."""
 
 from logkit._anomaly import AnalysisReport, Analyzer, Anomaly, TemplateStat
+from logkit._asgi import RequestIdMiddleware
 from logkit._configure import build_formatter, configure, get_logger
 from logkit._context import (
     bind_request_id,
@@ -65,6 +66,7 @@ __all__ = [
     "LogkitError",
     "LogkitSettings",
     "Redactor",
+    "RequestIdMiddleware",
     "StateError",
     "Template",
     "TemplateMatch",
