@@ -74,7 +74,8 @@ def make_records(megabytes: float, seed: int = 7) -> list[dict[str, Any]]:
 
 def records_xml(records: list[dict[str, Any]]) -> bytes:
     """The natural XML of the records (what xmltodict.unparse writes)."""
-    return str(xmltodict.unparse({"quotes": {"quote": records}}).encode("utf-8"))
+    text: str = xmltodict.unparse({"quotes": {"quote": records}})
+    return text.encode("utf-8")
 
 
 def best(func: Callable[[], Any], repeat: int) -> float:
