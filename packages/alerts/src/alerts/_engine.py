@@ -392,9 +392,8 @@ class Engine:
         return st
 
     def _on_tick(self, tick: Tick, eid: str, now: float, out: list[Notification]) -> None:
-        book = self._books.get(tick.symbol)
-        if book is None:
-            return
+        # Every symbol gets a book, rules or not: a rule added later needs the last price.
+        book = self._book(tick.symbol)
         p1, p0 = tick.price, book.last_price
         book.last_price, book.last_seen, book.last_event = p1, now, eid
         sym, rules = tick.symbol, self._rules

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from alerts._events import EVENTS_STREAM, parse_event
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from alerts._engine import Engine
     from statestore import StateStore
 
@@ -31,6 +33,9 @@ class StreamRunner:
         from_start: with no saved cursor, read the retained stream from its oldest entry
             (default: only events published from now on).
         batch: events per read; block: seconds a read waits for new events.
+        checkpoint_every: the most seconds between checkpoints while events flow.
+        reload: called every ``reload_every`` seconds, e.g. to pick up rules edited through
+            :class:`RuleRepository` (see ``alerts run --store-rules``).
     """
 
     def __init__(
@@ -43,6 +48,8 @@ class StreamRunner:
         batch: int = 200,
         block: float = 0.5,
         checkpoint_every: float = 1.0,
+        reload: Callable[[], None] | None = None,
+        reload_every: float = 2.0,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -52,6 +59,8 @@ class StreamRunner:
         if engine.cursor is None and not from_start:
             engine.cursor = store.last_id(stream)
         self._last_checkpoint = 0.0
+        self._reload, self._reload_every = reload, reload_every
+        self._last_reload = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.processed = 0
@@ -78,6 +87,9 @@ class StreamRunner:
             self.engine.cursor = entry_id
         self.engine.poll()
         now = time.monotonic()
+        if self._reload is not None and now - self._last_reload >= self._reload_every:
+            self._last_reload = now
+            self._reload()
         if entries and now - self._last_checkpoint >= self.checkpoint_every:
             self.engine.checkpoint()
             self._last_checkpoint = now

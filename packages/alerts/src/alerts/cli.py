@@ -29,6 +29,7 @@ from alerts._exceptions import RuleValidationError
 from alerts._loader import load_rules
 from alerts._notification import Notification
 from alerts._outbox import DeliveryWorker, Outbox
+from alerts._repository import RuleRepository
 from alerts._rules import explain
 from alerts._runner import StreamRunner
 from alerts._settings import AlertsSettings
@@ -147,6 +148,13 @@ def run(
         typer.Option("--no-deliver", help="Only evaluate and queue; another process delivers."),
     ] = False,
     stream: Annotated[str, typer.Option("--stream", help="Event stream name.")] = EVENTS_STREAM,
+    store_rules: Annotated[
+        bool,
+        typer.Option(
+            "--store-rules",
+            help="Also evaluate the rules kept in the store (bridge CRUD), reloaded on change.",
+        ),
+    ] = False,
     duration: Annotated[
         float | None,
         typer.Option(
@@ -160,7 +168,22 @@ def run(
     store = _open_store(state_url)
     outbox = Outbox(store)
     engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
-    runner = StreamRunner(engine, store, stream=stream, from_start=from_start)
+    reload = None
+    if store_rules:
+        repository = RuleRepository(store)
+        seen = [-1]
+
+        def reload() -> None:
+            version = repository.version()
+            if version != seen[0]:
+                seen[0] = version
+                merged = {r.id: r for r in repository.list()}
+                merged.update((r.id, r) for r in document.rules)  # the file wins on a clash
+                engine.set_rules(merged.values())
+                err.print(f"alerts: {len(engine.rules)} rule(s) after reload")
+
+        reload()
+    runner = StreamRunner(engine, store, stream=stream, from_start=from_start, reload=reload)
     gc.collect()
     gc.freeze()  # rules live for the whole run: keep the collector from rescanning them
     worker = None
