@@ -110,3 +110,30 @@ def test_clock_is_read_inside_the_store(tmp_path: Path) -> None:
     clock.now += 0.001
     assert store.hit("k", limit=1, window=10).allowed
     store.close()
+
+
+def test_expired_hits_of_idle_keys_are_swept(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = SQLiteStateStore(tmp_path / "s", clock=clock)
+    for i in range(300):  # many keys used once, then never again
+        store.hit(f"minute-{i}", limit=5, window=60)
+    clock.now += 61
+    for _ in range(300):
+        store.hit("live", limit=10**6, window=3600)
+    (left,) = store._query("SELECT COUNT(*) FROM rate_hits WHERE key LIKE 'minute-%'")[0]
+    assert left == 0
+    store.close()
+
+
+def test_old_directory_without_expiry_column_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    (tmp_path / "s").mkdir()
+    old = sqlite3.connect(tmp_path / "s" / "state.db")
+    old.execute("CREATE TABLE rate_hits (key TEXT NOT NULL, ts REAL NOT NULL, cost INTEGER)")
+    old.commit()
+    old.close()
+    store = SQLiteStateStore(tmp_path / "s")
+    assert store.hit("k", limit=1, window=60).allowed
+    assert not store.hit("k", limit=1, window=60).allowed
+    store.close()

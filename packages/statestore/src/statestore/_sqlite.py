@@ -39,9 +39,8 @@ logger = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rate_hits (
-    key TEXT NOT NULL, ts REAL NOT NULL, cost INTEGER NOT NULL
+    key TEXT NOT NULL, ts REAL NOT NULL, cost INTEGER NOT NULL, expires_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rate_hits_key_ts ON rate_hits (key, ts);
 CREATE TABLE IF NOT EXISTS streams (
     name TEXT PRIMARY KEY, last_ms INTEGER NOT NULL, last_seq INTEGER NOT NULL,
     length INTEGER NOT NULL
@@ -55,12 +54,18 @@ CREATE TABLE IF NOT EXISTS queue_items (
     available_at REAL NOT NULL, leased_until REAL, state TEXT NOT NULL, reason TEXT,
     PRIMARY KEY (queue, id)
 );
+"""
+
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS rate_hits_key_ts ON rate_hits (key, ts);
+CREATE INDEX IF NOT EXISTS rate_hits_expires ON rate_hits (expires_at);
 CREATE INDEX IF NOT EXISTS queue_items_ready ON queue_items (queue, state, available_at);
 """
 
 # queue_items.state values
 _PENDING, _DEAD, _DONE = "P", "X", "D"
 _LOCK_PREFIX = "\x00lock:"  # keys are str; no caller key starts with NUL
+_PURGE_EVERY = 256  # hits between sweeps of expired hits of keys no longer used
 
 
 def _make_private_dir(path: Path) -> None:
@@ -103,11 +108,12 @@ class SQLiteStateStore(StateStore):
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._closed = False
+        self._hits = 0
         with self._errors():
             _make_private_dir(self.path)
             self._kv_cache = self._open_cache()
             try:
-                self._conn().executescript(_SCHEMA)
+                self._create_schema()
             except BaseException:
                 self.close()
                 raise
@@ -124,6 +130,15 @@ class SQLiteStateStore(StateStore):
             eviction_policy="none",  # shared state must never be evicted for size
             size_limit=2**62,
         )
+
+    def _create_schema(self) -> None:
+        conn = self._conn()
+        conn.executescript(_SCHEMA)
+        with self._write() as tx:
+            columns = {row[1] for row in tx.execute("PRAGMA table_info(rate_hits)")}
+            if "expires_at" not in columns:  # a directory made by 0.1.0 before the sweep
+                tx.execute("ALTER TABLE rate_hits ADD COLUMN expires_at REAL NOT NULL DEFAULT 0")
+        conn.executescript(_INDEXES)
 
     @property
     def _cache(self) -> diskcache.Cache:
@@ -238,8 +253,12 @@ class SQLiteStateStore(StateStore):
             ).fetchone()
             if used + cost <= limit:
                 conn.execute(
-                    "INSERT INTO rate_hits (key, ts, cost) VALUES (?, ?, ?)", (key, now, cost)
+                    "INSERT INTO rate_hits (key, ts, cost, expires_at) VALUES (?, ?, ?, ?)",
+                    (key, now, cost, now + window),
                 )
+                self._hits += 1
+                if self._hits % _PURGE_EVERY == 0:
+                    conn.execute("DELETE FROM rate_hits WHERE expires_at <= ?", (now,))
                 return RateDecision(allowed=True, remaining=limit - used - cost, retry_after=0.0)
             rows = conn.execute(
                 "SELECT ts, cost FROM rate_hits WHERE key = ? ORDER BY ts", (key,)
