@@ -195,6 +195,9 @@ class TestSignedActions:
                 },
             )
             assert created.status_code in (200, 201), created.text
+            # Every bridge worker's engine reloads the rules every 0.5 s; a tick that arrives
+            # before that is evaluated without the new rule.
+            time.sleep(1.5)
             # A fresh quote becomes a tick event; the rule fires; its action calls WordPress.
             assert bridge.get("/v1/quotes/ORCL").status_code == 200
             deadline = time.monotonic() + 30
