@@ -240,6 +240,14 @@ def parse_rules(text: str, fmt: Format = "toml", *, source: str | None = None) -
             if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 path = (*path, "kind" if path[:1] == ("rules",) else "type")
             message = error["msg"] + _describe(data, path)
+            given = error.get("input")
+            # Echo what was given, but never from channels/actions: it may be a secret.
+            if (
+                path[:1] == ("rules",)
+                and error["type"] not in ("missing", "value_error")
+                and isinstance(given, str | int | float)
+            ):
+                message += f"; got {given!r}"
             issues.append(ValidationIssue(_format_loc(path), message, _line_for(lines, path)))
         raise RuleValidationError(issues, source) from None
     for path, message in document.reference_problems():

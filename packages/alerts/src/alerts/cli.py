@@ -66,9 +66,9 @@ def _load(path: Path) -> RulesDocument:
         return load_rules(path)
     except RuleValidationError as exc:
         err.print(f"[red]{exc.source or path}: {len(exc.issues)} problem(s)[/red]")
-        for issue in exc.issues:
+        for issue in sorted(exc.issues, key=lambda i: (i.line or 0, i.location)):
             where = f"line {issue.line}" if issue.line else "-"
-            err.print(f"  {where}: [bold]{issue.location}[/bold]: {issue.message}", markup=True)
+            err.print(f"  {where}: {issue.location}: {issue.message}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
