@@ -41,12 +41,13 @@ def order(symbols: list[str], caller: int) -> list[str]:
     return shuffled
 
 
-async def run_marketdata(url: str, state: str, namespace: str, callers: int, symbols: list[str],
-                         start_at: float) -> int:  # fmt: skip
+async def run_marketdata(
+    url: str, state: str, namespace: str, callers: int, symbols: list[str], start_at: float
+) -> int:
     from pydantic import SecretStr
-    from statestore import open_store
 
     from marketdata import AsyncMarketData, MarketDataSettings
+    from statestore import open_store
 
     store = open_store(f"sqlite://{state}")
     settings = MarketDataSettings(
@@ -113,8 +114,9 @@ def worker(args: argparse.Namespace) -> None:
     symbols = SYMBOLS[: args.symbols]
     if args.mode == "marketdata":
         done = asyncio.run(
-            run_marketdata(args.url, args.state, args.namespace, args.callers, symbols,
-                           args.start_at)  # fmt: skip
+            run_marketdata(
+                args.url, args.state, args.namespace, args.callers, symbols, args.start_at
+            )
         )
     elif args.mode == "httpx":
         done = asyncio.run(run_httpx(args.url, args.callers, symbols, args.start_at))
@@ -124,9 +126,8 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def measure(mode: str, args: argparse.Namespace, root: Path) -> dict[str, float]:
-    from statestore import open_store
-
     from marketdata.testing import FinnhubEmulator
+    from statestore import open_store
 
     state = root / f"state-{mode}"
     open_store(f"sqlite://{state}").close()

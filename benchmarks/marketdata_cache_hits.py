@@ -15,20 +15,21 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import diskcache
 import httpx
 from cachetools import TTLCache
 from pydantic import SecretStr
-from statestore import open_store
 
 from marketdata import AsyncMarketData, MarketData, MarketDataSettings
+from statestore import open_store
 
-QUOTE = (
-    b'{"c":162.74,"d":2.67,"dp":1.668,"h":162.85,"l":152,"o":152.58,"pc":160.07,"t":1645736402}'
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+QUOTE = b'{"c":162.74,"d":2.67,"dp":1.668,"h":162.85,"l":152,"o":152.58,"pc":160.07,"t":1645736402}'
 
 
 def per_call(n: int, call: Callable[[], object]) -> float:
