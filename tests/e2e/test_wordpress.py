@@ -291,6 +291,8 @@ class TestSecrets:
         assert settings.status_code == 200
         assert "switchyard-health" in settings.text
         assert "accepted" in settings.text
+        assert "Provider limit: " in settings.text
+        assert "requests left" in settings.text
         stack.outputs.append(settings.text)
         assert stack.outputs
         for output in stack.outputs:

@@ -455,6 +455,46 @@ final class Client
         return $response->body;
     }
 
+    /**
+     * Requests left in each provider's rate-limit windows, read from /metrics
+     * (`bridge_marketdata_limit_remaining`).
+     *
+     * @return list<array{provider: string, window: string, remaining: float}> e.g.
+     *         [['provider' => 'alphavantage', 'window' => '86400s', 'remaining' => 23.0], ...]
+     * @throws BridgeException
+     */
+    public function providerLimits(): array
+    {
+        return self::parseLimits($this->metrics());
+    }
+
+    /**
+     * The provider limits found in Prometheus exposition text.
+     *
+     * @return list<array{provider: string, window: string, remaining: float}>
+     */
+    public static function parseLimits(string $metrics): array
+    {
+        $limits = [];
+        $pattern = '/^bridge_marketdata_limit_remaining\{([^}]*)\}\s+([0-9.eE+\-]+|NaN|\+Inf)\s*$/m';
+        if (!preg_match_all($pattern, $metrics, $matches, PREG_SET_ORDER)) {
+            return [];
+        }
+        foreach ($matches as $match) {
+            preg_match_all('/(\w+)="((?:[^"\\\\]|\\\\.)*)"/', $match[1], $labels, PREG_SET_ORDER);
+            $values = [];
+            foreach ($labels as $label) {
+                $values[$label[1]] = stripcslashes($label[2]);
+            }
+            $limits[] = [
+                'provider' => $values['provider'] ?? '',
+                'window' => $values['window'] ?? '',
+                'remaining' => (float) $match[2],
+            ];
+        }
+        return $limits;
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     /**

@@ -41,6 +41,7 @@ namespace Switchyard\Bridge;
  * @method array<mixed>|\WP_Error alertHistory(array $query = [])
  * @method array<mixed>|\WP_Error alertOutbox()
  * @method string|\WP_Error metrics()
+ * @method array<int, array{provider: string, window: string, remaining: float}>|\WP_Error providerLimits()
  */
 final class WordPressBridge
 {
@@ -48,7 +49,7 @@ final class WordPressBridge
         'health', 'quote', 'quotes', 'history', 'news', 'search', 'profile', 'jsonToXml',
         'xmlToJson', 'xmlToJsonString', 'log', 'logAnalysis', 'alertRules', 'alertRule',
         'createAlertRule', 'updateAlertRule', 'deleteAlertRule', 'testAlertRule',
-        'alertHistory', 'alertOutbox', 'metrics',
+        'alertHistory', 'alertOutbox', 'metrics', 'providerLimits',
     ];
 
     /** @var Client */

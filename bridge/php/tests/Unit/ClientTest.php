@@ -273,6 +273,23 @@ final class ClientTest extends TestCase
         self::assertSame('http://localhost/v1/health', $t->last()['url']);
     }
 
+    public function testProviderLimitsAreReadFromMetrics(): void
+    {
+        $text = "# HELP bridge_marketdata_limit_remaining Requests left\n"
+            . "# TYPE bridge_marketdata_limit_remaining gauge\n"
+            . "bridge_marketdata_limit_remaining{provider=\"alphavantage\",window=\"86400s\"} 23.0\n"
+            . "bridge_marketdata_limit_remaining{provider=\"finnhub\",window=\"60s\"} 58.0\n"
+            . "bridge_requests_total{route=\"/v1/quotes\"} 4.0\n";
+        [$client, $t] = $this->client([new Response(200, ['Content-Type' => 'text/plain'], $text)]);
+        self::assertSame([
+            ['provider' => 'alphavantage', 'window' => '86400s', 'remaining' => 23.0],
+            ['provider' => 'finnhub', 'window' => '60s', 'remaining' => 58.0],
+        ], $client->providerLimits());
+        self::assertSame('http://127.0.0.1:8765/metrics', $t->last()['url']);
+        self::assertSame('text/plain', $t->last()['headers']['Accept']);
+        self::assertSame([], Client::parseLimits("bridge_requests_total 1\n"));
+    }
+
     public function testBadUrlIsRefused(): void
     {
         $this->expectException(\InvalidArgumentException::class);

@@ -34,11 +34,6 @@ final class ActionRoute
     public const NONCE_PREFIX = 'switchyard_nonce_';
     public const LOG_OPTION = 'switchyard_action_log';
 
-    public function register(): void
-    {
-        add_action('rest_api_init', [$this, 'registerRoute']);
-    }
-
     public function registerRoute(): void
     {
         register_rest_route(self::NAMESPACE, self::ROUTE, [

@@ -13,19 +13,14 @@ use Switchyard\Bridge\BridgeException;
 
 /**
  * Settings form (URL, socket, token, action secret, timeout, page cache, log forwarding)
- * and a health panel: bridge reachable, token accepted, each health check of the bridge
- * (providers' limits left among them) and the last signed actions received.
+ * and a health panel: bridge reachable, token accepted, requests left in each provider's
+ * rate-limit windows (from the bridge's /metrics), each health check of the bridge and the
+ * last signed actions received.
  * Secrets are never printed: their fields stay empty and say whether a value is saved.
  */
 final class Admin
 {
     public const PAGE = 'switchyard';
-
-    public function register(): void
-    {
-        add_action('admin_menu', [$this, 'menu']);
-        add_action('admin_init', [$this, 'settings']);
-    }
 
     public function menu(): void
     {
@@ -99,8 +94,16 @@ final class Admin
                 $rows[] = [__('Token', 'switchyard'), 'fail', __('no token configured (SWITCHYARD_BRIDGE_TOKEN)', 'switchyard')];
             } else {
                 try {
-                    $client->metrics(); // cheap, local, and always behind the token
+                    // /metrics is cheap, local and always behind the token.
+                    $limits = \Switchyard\Bridge\Client::parseLimits($client->metrics());
                     $rows[] = [__('Token', 'switchyard'), 'ok', __('accepted', 'switchyard')];
+                    foreach ($limits as $limit) {
+                        $rows[] = [
+                            sprintf(__('Provider limit: %1$s (%2$s window)', 'switchyard'), $limit['provider'], $limit['window']),
+                            $limit['remaining'] > 0 ? 'ok' : 'warn',
+                            sprintf(__('%s requests left', 'switchyard'), number_format_i18n($limit['remaining'])),
+                        ];
+                    }
                 } catch (BridgeException $e) {
                     $rows[] = [__('Token', 'switchyard'), 'fail', $e->getErrorCode() === 'unauthorized' ? __('refused by the bridge', 'switchyard') : $e->getMessage()];
                 }

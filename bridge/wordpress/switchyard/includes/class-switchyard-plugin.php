@@ -54,8 +54,8 @@ final class Plugin
     }
 
     /**
-     * Register every hook. The error forwarder is installed at once, so errors raised
-     * while the other plugins load are forwarded too.
+     * Register every hook — the only place the plugin adds any. The error forwarder is
+     * installed at once, so errors raised while the other plugins load are forwarded too.
      */
     public function register(): void
     {
@@ -68,12 +68,21 @@ final class Plugin
         }
         add_action('switchyard_log', [$this->logs, 'event'], 10, 3);
         add_action('shutdown', [LastGood::class, 'persist'], 0);
-        add_action('init', [$this->shortcodes, 'register']);
-        $this->actions->register();
+        add_action('init', [$this, 'registerShortcodes']);
+        add_filter('the_posts', [$this->shortcodes, 'prefetch'], 10, 1);
+        add_action('rest_api_init', [$this->actions, 'registerRoute']);
         if (is_admin()) {
-            $this->admin->register();
+            add_action('admin_menu', [$this->admin, 'menu']);
+            add_action('admin_init', [$this->admin, 'settings']);
             add_action('admin_notices', [$this, 'missingClientNotice']);
         }
+    }
+
+    /** The shortcodes, registered on `init`. */
+    public function registerShortcodes(): void
+    {
+        add_shortcode('switchyard_quote', [$this->shortcodes, 'quote']);
+        add_shortcode('switchyard_chart', [$this->shortcodes, 'chart']);
     }
 
     public function missingClientNotice(): void

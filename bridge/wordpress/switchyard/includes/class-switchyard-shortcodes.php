@@ -24,13 +24,6 @@ final class Shortcodes
     /** @var bool set after a transport failure: skip the bridge for the rest of the request */
     private $bridgeDown = false;
 
-    public function register(): void
-    {
-        add_shortcode('switchyard_quote', [$this, 'quote']);
-        add_shortcode('switchyard_chart', [$this, 'chart']);
-        add_filter('the_posts', [$this, 'prefetch'], 10, 1);
-    }
-
     /** A symbol as the bridge expects it, or '' when it is not one. */
     public static function symbol(string $raw): string
     {
