@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
 
 from marketdata.testing import ProviderEmulators
-from tests.bridge.server import RunningBridge, run_bridge
+from tests.bridge.receiver import WebhookReceiver
+from tests.bridge.server import run_bridge
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.bridge.server import RunningBridge
 
 PROVIDER_KEYS = {"ALPHAVANTAGE_API_KEY": "av-test-key", "FINNHUB_API_KEY": "fh-test-key"}
+WEBHOOK_SECRET = "whsec_MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="
 
 
 @pytest.fixture(scope="session")
@@ -20,32 +29,54 @@ def emulators() -> Iterator[ProviderEmulators]:
 
 
 @pytest.fixture(scope="session")
-def provider_env(emulators: ProviderEmulators) -> dict[str, str]:
-    """Environment that points a bridge at the emulators, with test keys."""
-    return {**emulators.env, **PROVIDER_KEYS}
+def receiver() -> Iterator[WebhookReceiver]:
+    """Where the ``hook`` alert channel of the session's bridges delivers."""
+    with WebhookReceiver() as hook:
+        yield hook
 
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
+@pytest.fixture(scope="session")
+def bridge_env(
+    emulators: ProviderEmulators,
+    receiver: WebhookReceiver,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, str]:
+    """Environment of the session's bridges: emulators, test keys, a rules file with ``hook``."""
+    rules = tmp_path_factory.mktemp("rules") / "rules.json"
+    document = {
+        "channels": {"hook": {"type": "webhook", "url": receiver.url, "secret": WEBHOOK_SECRET}},
+        "rules": [],
+    }
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    return {**emulators.env, **PROVIDER_KEYS, "ALERTS_RULES": str(rules)}
 
 
 @pytest.fixture(scope="session")
 def bridge_tcp(
-    tmp_path_factory: pytest.TempPathFactory, provider_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory, bridge_env: dict[str, str]
 ) -> Iterator[RunningBridge]:
     """One bridge on a TCP port for the whole session, in front of the emulators."""
-    with run_bridge(tmp_path_factory.mktemp("bridge-tcp"), env=provider_env) as bridge:
+    with run_bridge(tmp_path_factory.mktemp("bridge-tcp"), env=bridge_env) as bridge:
         yield bridge
 
 
 @pytest.fixture(scope="session")
 def bridge_uds(
-    tmp_path_factory: pytest.TempPathFactory, provider_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory, bridge_env: dict[str, str]
 ) -> Iterator[RunningBridge]:
     """One bridge on a unix socket for the whole session, in front of the emulators."""
     home = tmp_path_factory.mktemp("bridge-uds")
-    with run_bridge(home, uds=True, env=provider_env) as bridge:
+    with run_bridge(home, uds=True, env=bridge_env) as bridge:
+        yield bridge
+
+
+@pytest.fixture(scope="session")
+def bridge_workers(
+    tmp_path_factory: pytest.TempPathFactory, bridge_env: dict[str, str]
+) -> Iterator[RunningBridge]:
+    """One bridge with two worker processes on one state store."""
+    home = tmp_path_factory.mktemp("bridge-workers")
+    with run_bridge(home, workers=2, env=bridge_env) as bridge:
         yield bridge
 
 

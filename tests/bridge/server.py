@@ -16,6 +16,7 @@ import httpx
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from pathlib import Path
+from typing import Any
 
 TOKEN = "test-token-0123456789abcdef-XYZ"
 
@@ -139,3 +140,39 @@ def run_bridge(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def raw_http(bridge: RunningBridge, request: bytes, timeout: float = 10.0) -> bytes:
+    """Send raw bytes to the bridge (TCP or unix socket) and return what it answers."""
+    if bridge.uds is not None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        address: Any = str(bridge.uds)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        host, _, port = bridge.base_url.removeprefix("http://").partition(":")
+        address = (host, int(port))
+    with sock:
+        sock.settimeout(timeout)
+        sock.connect(address)
+        sock.sendall(request)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if b"\r\n\r\n" in b"".join(chunks) and _complete(b"".join(chunks)):
+                break
+        return b"".join(chunks)
+
+
+def _complete(data: bytes) -> bool:
+    head, _, body = data.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
