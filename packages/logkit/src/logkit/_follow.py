@@ -84,7 +84,8 @@ class Follower:
         >>> import tempfile, pathlib
         >>> log = pathlib.Path(tempfile.mkdtemp()) / "app.log"
         >>> _ = log.write_text("one\\ntwo\\n")
-        >>> [line.text for line in Follower([log], start_at="start").read()]
+        >>> with Follower([log], start_at="start") as follower:
+        ...     [line.text for line in follower.read()]
         ['one', 'two']
     """
 

@@ -441,7 +441,8 @@ def detect_format(lines: Iterable[str], *, sample: int = 200) -> str:
 
     Returns:
         One of ``php``, ``php_fpm``, ``nginx_error``, ``apache_error``, ``access``, ``json``,
-        ``syslog``, or ``raw`` when no format matches at least a third of the lines.
+        ``syslog``, or ``raw`` when too few lines match (a tenth for the multi-line formats,
+        a third for the others).
 
     Example:
         >>> detect_format(['2023/12/18 13:08:27 [error] 682#682: *57 access forbidden by rule'])
@@ -460,7 +461,10 @@ def detect_format(lines: Iterable[str], *, sample: int = 200) -> str:
         if seen >= sample:
             break
     best = max((n for n in scores if n != "raw"), key=lambda n: scores[n])
-    return best if seen and scores[best] * 3 >= seen else "raw"
+    # Multi-line formats have many lines that match nothing (stack traces, SQL), so a format
+    # wins with a tenth of the lines; a single-line format needs a third.
+    share = 10 if _PARSERS[best].multiline else 3
+    return best if scores[best] and scores[best] * share >= seen else "raw"
 
 
 class EntryAssembler:
