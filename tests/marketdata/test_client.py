@@ -24,9 +24,12 @@ from marketdata import (
     Tick,
     UnknownSymbolError,
 )
+from statestore import open_store
 from tests.marketdata.mock import AV_INFO, AV_NOTE, FH_ZERO, Router, ok
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from statestore import StateStore
 
 Factory = Callable[..., Any]
@@ -168,6 +171,42 @@ class TestFailover:
         run(main())
         keys = [r.url.params["apikey"] for r in router.requests]
         assert keys == ["AVKEYONE1", "AVKEYTWO2", "AVKEYTWO2"]
+
+    def test_information_rests_only_that_endpoint(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("alphavantage", ok(AV_INFO))  # premium-only TIME_SERIES_DAILY_ADJUSTED
+
+        async def main() -> None:
+            async with client(settings_factory, store, router, providers="alphavantage") as md:
+                with pytest.raises(RateLimitedError):
+                    await md.history("IBM", adjusted=True)
+                with pytest.raises(RateLimitedError):  # resting: no second premium call
+                    await md.history("IBM", adjusted=True)
+                assert (await md.quote("IBM")).provider == "alphavantage"
+
+        run(main())
+        functions = [r.url.params["function"] for r in router.requests]
+        assert functions == ["TIME_SERIES_DAILY_ADJUSTED", "GLOBAL_QUOTE"]
+
+    def test_state_store_outage_is_a_typed_error(
+        self, settings_factory: Factory, tmp_path: Path
+    ) -> None:
+        broken = open_store(f"sqlite://{tmp_path / 'state'}")
+        router = Router()
+
+        async def main() -> None:
+            md = AsyncMarketData(
+                settings_factory(), store=broken, transport=router.async_transport()
+            )
+            broken.close()
+            with pytest.raises(ProviderUnavailableError, match="state store"):
+                await md.quote("AAPL")
+            with pytest.raises(ProviderUnavailableError, match="state store"):
+                await md.stats()
+
+        run(main())
 
     def test_limit_answer_is_never_cached(
         self, settings_factory: Factory, store: StateStore

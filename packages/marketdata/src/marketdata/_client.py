@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, get_args
 
 from marketdata._core import Core
 from marketdata._events import Callback, EventBus, Subscription
-from marketdata._exceptions import ConfigurationError, InvalidRequestError, MarketDataError
+from marketdata._exceptions import (
+    ConfigurationError,
+    InvalidRequestError,
+    MarketDataError,
+    ProviderUnavailableError,
+)
 from marketdata._keys import ApiKey, install_log_redaction, load_keys
 from marketdata._models import (
     History,
@@ -257,7 +262,12 @@ class AsyncMarketData:
 
     async def stats(self) -> dict[str, Any]:
         """This process's counters, shared totals and budgets left per provider key."""
-        shared = await self._core.shared_stats()
+        try:
+            shared = await self._core.shared_stats()
+        except StateStoreError as exc:
+            raise ProviderUnavailableError(
+                "the shared state store is unavailable", reasons={"statestore": type(exc).__name__}
+            ) from None
         return {"process": dict(self._core.stats), **shared}
 
     def subscribe(self, callback: Callback) -> Subscription:

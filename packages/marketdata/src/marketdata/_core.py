@@ -183,7 +183,13 @@ class Core:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self._fetch_shared(query)
+            try:
+                result = await self._fetch_shared(query)
+            except StateStoreError as exc:
+                raise ProviderUnavailableError(
+                    "the shared state store is unavailable",
+                    reasons={"statestore": type(exc).__name__},
+                ) from None
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: nobody may be waiting
@@ -360,7 +366,12 @@ class Core:
             outcome.only_limits = False
             return None
         for key in keys:
-            rest = await self._resting(name, key, query)
+            endpoint = provider.build(query, key, self._now()).endpoint
+            denied, rest = await self._resting(name, key, query, endpoint)
+            if denied:
+                outcome.reasons[name] = "key refused access to this data earlier"
+                outcome.only_limits = False
+                continue
             if rest is not None:
                 outcome.reasons[name] = "key resting after a limit answer"
                 outcome.retry_after = min(outcome.retry_after, rest)
@@ -373,7 +384,7 @@ class Core:
             except LimitFault as fault:
                 pause = fault.retry_after if fault.retry_after is not None else None
                 pause = pause if pause is not None else self.settings.key_rest
-                await self._rest(name, key, pause)
+                await self._rest(name, key, pause, endpoint if fault.scope == "endpoint" else "")
                 outcome.reasons[name] = f"limit answer: {fault.reason}"
                 outcome.retry_after = min(outcome.retry_after, pause)
             except AccessFault as fault:
@@ -390,27 +401,35 @@ class Core:
                 return None
         return None
 
-    async def _resting(self, name: str, key: ApiKey, query: Query) -> float | None:
-        """Seconds the key still rests (limit answer), or None; denied keys rest an hour."""
-        try:
-            until = await self.astore.get(f"{self._prefix}rest:{name}:{key.id}")
-            denied = await self.astore.get(f"{self._prefix}deny:{name}:{key.id}:{query.kind}")
-        except StateStoreError:
-            return None
-        if denied is not None:
-            return _DENY_TTL
-        if until is None:
-            return None
-        try:
-            return max(0.0, float(until) - self.clock())
-        except ValueError:
-            return None
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
 
-    async def _rest(self, name: str, key: ApiKey, seconds: float) -> None:
+    async def _resting(
+        self, name: str, key: ApiKey, query: Query, endpoint: str
+    ) -> tuple[bool, float | None]:
+        """(denied, seconds resting): 401/403 deny a key a kind of data for an hour; limit
+        answers rest the key (or, for Alpha Vantage's ``Information``, the key's endpoint)."""
+        base = f"{self._prefix}rest:{name}:{key.id}"
+        denied = await self.astore.get(f"{self._prefix}deny:{name}:{key.id}:{query.kind}")
+        if denied is not None:
+            return True, None
+        longest: float | None = None
+        for until in (await self.astore.get(base), await self.astore.get(f"{base}:{endpoint}")):
+            if until is None:
+                continue
+            try:
+                left = max(0.0, float(until) - self.clock())
+            except ValueError:
+                continue
+            longest = left if longest is None else max(longest, left)
+        return False, longest
+
+    async def _rest(self, name: str, key: ApiKey, seconds: float, endpoint: str = "") -> None:
         seconds = max(seconds, 0.001)
         self._count(f"key_rests:{name}")
         until = str(self.clock() + seconds).encode()
-        await self.astore.set(f"{self._prefix}rest:{name}:{key.id}", until, ttl=seconds)
+        suffix = f":{endpoint}" if endpoint else ""
+        await self.astore.set(f"{self._prefix}rest:{name}:{key.id}{suffix}", until, ttl=seconds)
 
     async def _deny(self, name: str, key: ApiKey, query: Query) -> None:
         await self.astore.set(

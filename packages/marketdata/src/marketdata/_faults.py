@@ -29,11 +29,16 @@ class LimitFault(Fault):
 
     Attributes:
         retry_after: Seconds the key should rest; None means the configured default.
+        scope: ``key`` rests the whole key; ``endpoint`` only the endpoint that answered
+            (Alpha Vantage's ``Information`` also means "premium-only endpoint").
     """
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, scope: str = "key"
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class AccessFault(Fault):

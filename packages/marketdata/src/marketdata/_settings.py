@@ -64,7 +64,7 @@ class MarketDataSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
         description="prefix of every state-store key (separate environments sharing a store)",
     )
-    timeout: float = Field(default=10.0, gt=0, description="seconds per upstream request")
+    timeout: float = Field(default=5.0, gt=0, description="seconds per upstream request")
     retries: int = Field(default=3, ge=1, le=10, description="attempts per provider and key")
     retry_wait: float = Field(default=0.2, ge=0, description="first backoff, seconds")
     max_wait: float = Field(

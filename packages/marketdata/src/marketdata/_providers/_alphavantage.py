@@ -52,7 +52,7 @@ def _envelope(data: Any, query: Query) -> None:
     if "Note" in data:
         raise LimitFault("Note (call frequency)")
     if "Information" in data:
-        raise LimitFault("Information (limit or premium endpoint)")
+        raise LimitFault("Information (limit or premium endpoint)", scope="endpoint")
     if "Error Message" in data:
         if query.symbol is not None and query.kind != "search":
             raise UnknownFault("Error Message (invalid call)")
