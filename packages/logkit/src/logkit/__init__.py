@@ -46,7 +46,6 @@ from logkit._templates import Template, TemplateMatch, TemplateMiner, mask
 from logkit._version import __version__ as __version__
 
 __all__ = [
-    "FORMATS",
     "AnalysisReport",
     "Analyzer",
     "Anomaly",
@@ -58,6 +57,7 @@ __all__ = [
     "ExplainerDisabledError",
     "ExplainerError",
     "Explanation",
+    "FORMATS",
     "FollowedLine",
     "Follower",
     "HealthChecker",
