@@ -537,3 +537,16 @@ class TestValidation:
         assert sorted(batch.quotes) == ["IBM", "MSFT"]
         assert isinstance(batch.errors["NOPE"], UnknownSymbolError)
         assert isinstance(batch.errors["bad sym"], InvalidRequestError)
+
+
+def test_async_client_survives_a_new_event_loop(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+    md = AsyncMarketData(settings_factory(), store=store, transport=router.async_transport())
+    first = run(md.quote("AAPL"))
+    md.core.l1.clear()
+    second = run(md.quote("MSFT"))
+    run(md.aclose())
+    assert first.symbol == "AAPL"
+    assert second.symbol == "MSFT"

@@ -197,3 +197,8 @@ class TestNeverLeaked:
     def test_redact_scrubs_registered_keys(self) -> None:
         load_keys(MarketDataSettings(_env_file=None, alphavantage_api_key=_secret(AV_SECRET)))
         assert redact(f"GET /query?apikey={AV_SECRET}&x=1") == "GET /query?apikey=***&x=1"
+
+
+def test_malformed_vault_address(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="unreachable"):
+        load_vault("http://[::1", _secret(VAULT_TOKEN), "secret/x", timeout=1)

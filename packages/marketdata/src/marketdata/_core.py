@@ -152,6 +152,7 @@ class Core:
         self._transport = transport
         self._prefix = settings.namespace + ":"
         self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
 
     # ----- public entry points -------------------------------------------------------
     def cached(self, query: Query) -> Result | None:
@@ -250,6 +251,8 @@ class Core:
                 self._count("hits_l2")
                 self.l1.put(key, entry)
                 return self._unwrap(query, entry)
+            if entry is None:  # L2 lost it (evicted, flushed): our own copy may still serve stale
+                entry = self.l1.get(key)
             try:
                 leader = await self.astore.add(lease, token, ttl=lease_ttl)
             except StateStoreError:
@@ -362,7 +365,13 @@ class Core:
             outcome.only_limits = False
             return None
         if not keys:
-            outcome.reasons[name] = "cannot serve this request with the configured keys"
+            if all(k.is_demo for k in self.keys[name]):
+                outcome.reasons[name] = (
+                    "only the public demo key is configured (it serves IBM only); "
+                    "set ALPHAVANTAGE_API_KEY"
+                )
+            else:
+                outcome.reasons[name] = "cannot serve this request with the configured keys"
             outcome.only_limits = False
             return None
         for key in keys:
@@ -470,7 +479,11 @@ class Core:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _http(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._client_loop is not loop:
+            self._client = None  # used from a new event loop: the old pool belongs to the old one
         if self._client is None:
+            self._client_loop = loop
             self._client = httpx.AsyncClient(
                 timeout=self.settings.timeout,
                 transport=SecretParamsTransport(self._transport or httpx.AsyncHTTPTransport()),

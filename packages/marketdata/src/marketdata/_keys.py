@@ -213,7 +213,7 @@ def load_vault(
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.get(url, headers=headers)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ConfigurationError(f"vault at {addr} unreachable: {type(exc).__name__}") from None
     if response.status_code == 403:
         raise ConfigurationError("vault refused the token (403 permission denied)")

@@ -153,7 +153,8 @@ def quote(
         if batch.quotes:
             out.print(table)
         for symbol, error in batch.errors.items():
-            err.print(f"[red]error:[/red] {symbol}: {error}", highlight=False)
+            text = str(error) if symbol in str(error) else f"{symbol}: {error}"
+            err.print(f"[red]error:[/red] {text}", highlight=False)
     if batch.errors:
         codes = {exit_code(e) for e in batch.errors.values()}
         raise typer.Exit(EXIT_PARTIAL if batch.quotes or len(codes) > 1 else codes.pop())
