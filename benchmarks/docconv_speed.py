@@ -4,7 +4,8 @@ Measures, in one run on the same data:
 
 - JSON -> XML and XML -> JSON in MB/s (input megabytes per CPU second, best of ``--repeat``) on a
   generated document of quote records (``--mb``, default 20), for docconv's lossless and
-  readable mappings, xmltodict, json2xml and dicttoxml (the last two only write XML);
+  readable mappings and xmltodict; json2xml and dicttoxml (which only write XML, at 0.2-2 MB/s)
+  are timed once on the first ``--slow-mb`` (default 2) of the same records, beside xmltodict;
 - XML -> JSON on the real WordPress WXR exports of ``$SWITCHYARD_FIXTURES/xml/wxr``;
 - peak resident memory of a child process that streams a generated file of ``--stream-mb``
   megabytes (env ``DOCCONV_BENCH_STREAM_MB``; default 200, use 1024 for the 1 GB figure) from
@@ -128,7 +129,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.process_time() - 
 """
 
 
-def stream_memory(megabytes: float, rows: list[dict[str, Any]]) -> None:
+def stream_memory(megabytes: float, rows: list[dict[str, Any]], mappings: list[str]) -> None:
     """Peak RSS of child processes streaming a generated file each way."""
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as folder:
@@ -152,7 +153,7 @@ def stream_memory(megabytes: float, rows: list[dict[str, Any]]) -> None:
             xml_out.write("</quotes>")
             json_out.write("]")
         for kind, path in (("xml2jsonl", xml_path), ("json2xml", json_path)):
-            for mapping in ("lossless", "readable"):
+            for mapping in mappings:
                 result = subprocess.run(
                     [sys.executable, "-c", STREAM_CHILD, kind, str(path), mapping],
                     capture_output=True,
@@ -172,26 +173,14 @@ def stream_memory(megabytes: float, rows: list[dict[str, Any]]) -> None:
                 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=20.0, help="size of the quote document")
-    parser.add_argument(
-        "--stream-mb",
-        type=float,
-        default=float(os.environ.get("DOCCONV_BENCH_STREAM_MB", "200")),
-        help="size of the streamed file (0 skips)",
-    )
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    args = parser.parse_args(argv)
-
+def throughput(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """MB/s of every converter on the generated quotes and the real WXR files."""
+    rows: list[dict[str, Any]] = []
     records = make_records(args.mb)
     json_text = json.dumps(records)
     wrapped = {"quotes": {"quote": records}}
     wrapped_text = json.dumps(wrapped)
     xml_bytes = records_xml(records)
-    rows: list[dict[str, Any]] = []
 
     measure(
         rows,
@@ -202,10 +191,39 @@ def main(argv: list[str] | None = None) -> int:
             "docconv lossless": lambda: docconv.json_to_xml(json_text),
             "docconv readable": lambda: docconv.json_to_xml(wrapped_text, mapping="readable"),
             "xmltodict": lambda: xmltodict.unparse(json.loads(wrapped_text)),
+        },
+        args.repeat,
+    )
+    # json2xml and dicttoxml run at 0.2-2 MB/s: timed once, on the first --slow-mb of records.
+    slow = records[: max(1, int(len(records) * min(1.0, args.slow_mb / args.mb)))]
+    slow_text = json.dumps(slow)
+    slow_wrapped = json.dumps({"quotes": {"quote": slow}})
+    measure(
+        rows,
+        "json->xml",
+        f"first {len(slow)} quotes",
+        len(slow_text),
+        {
+            "docconv lossless": lambda: docconv.json_to_xml(slow_text),
+            "xmltodict": lambda: xmltodict.unparse(json.loads(slow_wrapped)),
             "json2xml": lambda: json2xml.Json2xml(
-                json.loads(json_text), max_items=10**9, max_output_bytes=10**10
+                json.loads(slow_text), max_items=10**9, max_output_bytes=10**10
             ).to_xml(),
-            "dicttoxml": lambda: dicttoxml.dicttoxml(json.loads(json_text)),
+            "dicttoxml": lambda: dicttoxml.dicttoxml(json.loads(slow_text)),
+        },
+        1,
+    )
+    jsonml_text = docconv.xml_to_json(xml_bytes)
+    readable_text = docconv.xml_to_json(xml_bytes, mapping="readable")
+    measure(
+        rows,
+        "json->xml",
+        f"{len(records)} quotes, each tool's JSON form of the XML",
+        len(jsonml_text),
+        {
+            "docconv lossless (JsonML)": lambda: docconv.json_to_xml(jsonml_text),
+            "docconv readable": lambda: docconv.json_to_xml(readable_text, mapping="readable"),
+            "xmltodict": lambda: xmltodict.unparse(json.loads(readable_text)),
         },
         args.repeat,
     )
@@ -238,9 +256,32 @@ def main(argv: list[str] | None = None) -> int:
             },
             args.repeat,
         )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=20.0, help="size of the quote document")
+    parser.add_argument(
+        "--stream-mb",
+        type=float,
+        default=float(os.environ.get("DOCCONV_BENCH_STREAM_MB", "200")),
+        help="size of the streamed file (0 skips)",
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stream-mappings", default="lossless,readable")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--slow-mb", type=float, default=2.0, help="data size for json2xml and dicttoxml"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+
+    rows = [] if args.skip_throughput else throughput(args)
     stream_rows: list[dict[str, Any]] = []
     if args.stream_mb > 0:
-        stream_memory(args.stream_mb, stream_rows)
+        stream_memory(args.stream_mb, stream_rows, args.stream_mappings.split(","))
 
     if args.json:
         print(json.dumps({"throughput": rows, "streaming": stream_rows}, indent=2))

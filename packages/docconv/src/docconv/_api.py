@@ -172,6 +172,7 @@ def _to_python(tree: Tree, mapping: Mapping, limits: Limits, **options: Any) -> 
             options.get("force_list"),
             typed=options.get("typed", False),
             strict=options.get("strict", True),
+            namespaces=options.get("namespaces", True),
         )
         return "value", reader.document(tree)
     namespaces = options.get("namespaces", True)

@@ -98,24 +98,32 @@ class JsonMLReader:
         """
         return self._element(el, parent_ns or {}, 0)
 
-    def _element(self, el: Node, parent_ns: dict[str | None, str], depth: int) -> list[Any]:
+    def _element(
+        self,
+        el: Node,
+        parent_ns: dict[str | None, str],
+        depth: int,
+        own_ns: dict[str | None, str] | None = None,
+    ) -> list[Any]:
         # The hot path: one call per element, so lookups are kept local and rare cases last.
         if depth >= self.max_depth:
             raise LimitExceededError(f"refused: XML nested deeper than {self.max_depth}")
         tag = el.tag
+        names = self._names
         if tag[0] == "{":
             prefix = el.prefix
-            name = self._names.get((tag, prefix))
+            name = names.get((tag, prefix))
             if name is None:
                 local = tag[tag.index("}") + 1 :]
                 name = f"{prefix}:{local}" if prefix else local
-                self._names[(tag, prefix)] = name
+                names[(tag, prefix)] = name
         else:
             name = tag
         node: list[Any] = [name]
         items = el.items()
-        if self.namespaces:
-            nsmap = el.nsmap
+        namespaces = self.namespaces
+        if namespaces:
+            nsmap = el.nsmap if own_ns is None else own_ns
             if nsmap != parent_ns:
                 attrs = _declarations(nsmap, parent_ns)
                 if items:
@@ -129,7 +137,7 @@ class JsonMLReader:
             nsmap = parent_ns
             if items:
                 attrs = dict(items)
-                if len(attrs) != len(items) or any(key[0] == "{" for key in attrs):
+                if any(key[0] == "{" for key in attrs):
                     attrs = {}
                     _add_attributes(attrs, items, nsmap)
                 node.append(attrs)
@@ -137,30 +145,33 @@ class JsonMLReader:
         if text:
             node.append(text)
         depth += 1
-        namespaces = self.namespaces
+        deep = depth >= self.max_depth
         for child in el:
             ctag = child.tag
             if ctag.__class__ is str:
                 # Leaves without attributes (most fields of data documents) skip the call.
-                if (
-                    len(child)
-                    or child.items()
-                    or depth >= self.max_depth
-                    or (namespaces and (ctag[0] == "{" or child.nsmap != nsmap))
-                ):
+                if namespaces:
+                    child_ns = child.nsmap
+                    leaf = not (len(child) or child.items() or deep or child_ns != nsmap)
+                    leaf_name = names.get((ctag, child.prefix)) if leaf and ctag[0] == "{" else ctag
+                    if not leaf or leaf_name is None:
+                        node.append(self._element(child, nsmap, depth, child_ns))
+                        leaf = False
+                elif len(child) or child.items() or deep:
                     node.append(self._element(child, nsmap, depth))
+                    leaf = False
                 else:
+                    leaf, leaf_name = True, ctag
+                if leaf:
                     leaf_text = child.text
-                    node.append([ctag, leaf_text] if leaf_text else [ctag])
+                    node.append([leaf_name, leaf_text] if leaf_text else [leaf_name])
             elif ctag is _Comment:
                 node.append([COMMENT, child.text or ""])
             elif ctag is _PI:
                 data = child.text
                 node.append([PI, child.target, data] if data else [PI, child.target])
             else:
-                raise UnrepresentableError(
-                    f"unexpanded entity reference {child!r} has no JSON form"
-                )
+                raise UnrepresentableError(f"unexpanded entity {child!r} has no JSON form")
             tail = child.tail
             if tail:
                 node.append(tail)

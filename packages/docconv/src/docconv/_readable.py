@@ -121,6 +121,7 @@ class ReadableReader:
         force_list: elements that are always lists.
         typed: turn numbers and booleans written canonically into JSON numbers and booleans.
         strict: raise ``LossyConversionError`` instead of dropping or reordering data.
+        namespaces: False when the document declares no namespace (skips the bookkeeping).
     """
 
     def __init__(
@@ -130,8 +131,11 @@ class ReadableReader:
         *,
         typed: bool = False,
         strict: bool = True,
+        namespaces: bool = True,
     ) -> None:
         self.max_depth = max_depth
+        self.namespaces = namespaces
+        self.forcing = force_list is not None
         self.forced = _matcher(force_list)
         self.typed = typed
         self.strict = strict
@@ -190,13 +194,18 @@ class ReadableReader:
         name = self._name(el)
         path = f"{parent_path}/{name}"
         result: dict[str, Any] = {}
-        nsmap = el.nsmap
-        if nsmap != (parent_ns or {}):
-            for key in sorted(nsmap, key=lambda p: p or ""):
-                if (parent_ns or {}).get(key) != nsmap[key]:
-                    result[f"@xmlns:{key}" if key else "@xmlns"] = nsmap[key]
-        if el.attrib:
-            for key, value in el.items():
+        namespaces = self.namespaces
+        if namespaces:
+            nsmap = el.nsmap
+            if nsmap != (parent_ns or {}):
+                for key in sorted(nsmap, key=lambda p: p or ""):
+                    if (parent_ns or {}).get(key) != nsmap[key]:
+                        result[f"@xmlns:{key}" if key else "@xmlns"] = nsmap[key]
+        else:
+            nsmap = parent_ns or {}
+        items = el.items()
+        if items:
+            for key, value in items:
                 if key[0] == "{":
                     key = _attribute_name(key, nsmap)
                 result[f"@{key}"] = self._scalar(value)
@@ -205,23 +214,39 @@ class ReadableReader:
             texts.append(el.text)
         has_children = False
         last = None
+        forcing = self.forcing
+        typed = self.typed
+        depth += 1
         for child in el:
             ctag = child.tag
-            if isinstance(ctag, str):
+            if ctag.__class__ is str:
                 has_children = True
-                cname = self._name(child)
-                value = self.element(child, path, nsmap, depth + 1)
+                cname = ctag if ctag[0] != "{" else self._name(child)
+                if (
+                    len(child)
+                    or child.items()
+                    or depth >= self.max_depth
+                    or (namespaces and child.nsmap != nsmap)
+                ):
+                    value = self.element(child, path, nsmap, depth)
+                else:  # a leaf with text only: the common case, without the call
+                    leaf = child.text
+                    value = (typed_scalar(leaf) if typed else leaf) if leaf else None
                 current = result.get(cname, _MISSING)
                 if current is _MISSING:
-                    result[cname] = [value] if self.forced(f"{path}/{cname}", cname) else value
+                    if forcing and self.forced(f"{path}/{cname}", cname):
+                        value = [value]
+                    result[cname] = value
                 else:
-                    if self.strict and last != cname:
+                    if last != cname and self.strict:
                         raise LossyConversionError(
                             f"<{cname}> elements are interleaved with others; the readable"
                             " form would reorder them (use mapping='lossless', or strict=False)",
                             path=path,
                         )
-                    if isinstance(current, list):  # forced, or already repeated
+                    if current.__class__ is _Repeat or (
+                        forcing and current.__class__ is list
+                    ):  # forced, or already repeated
                         current.append(value)
                     else:
                         result[cname] = _Repeat([current, value])
