@@ -112,3 +112,16 @@ class TestReportAndState:
     def test_invalid_state(self) -> None:
         with pytest.raises(StateError):
             Analyzer().load_state({"version": 1, "miner": {}})
+
+
+class TestChunkedFeeding:
+    def test_entry_split_between_chunks_stays_whole(self) -> None:
+        analyzer = Analyzer()
+        head = "[21-Nov-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Error: boom in /w/a.php:3"
+        analyzer.feed([head, "Stack trace:"], source="f", fmt="php", flush=False)
+        assert analyzer.report().entries == 0
+        analyzer.feed(["#0 {main}", "  thrown in /a.php on line 3"], source="f", flush=False)
+        analyzer.feed([], source="f")
+        report = analyzer.report()
+        assert (report.lines, report.entries) == (4, 1)
+        assert report.top_templates[0].template == "Uncaught Error: boom in <*>"

@@ -210,6 +210,7 @@ class Analyzer:
         self._source_lines: Counter[str] = Counter()
         self._source_first_bucket: dict[str, int] = {}
         self._formats: dict[str, str] = {}
+        self._assemblers: dict[str, EntryAssembler] = {}
         self._format_counts: Counter[str] = Counter()
         self._levels: Counter[str] = Counter()
         self._lines = 0
@@ -218,33 +219,46 @@ class Analyzer:
 
     # -- feeding -------------------------------------------------------------------------
     def feed(
-        self, lines: Iterable[str] | str, *, source: str = "default", fmt: str | None = None
+        self,
+        lines: Iterable[str] | str,
+        *,
+        source: str = "default",
+        fmt: str | None = None,
+        flush: bool = True,
     ) -> list[Anomaly]:
         """Parse lines of one source and return the anomalies they caused.
 
         Args:
-            lines: raw lines (a string is split on newlines); continuation lines of a
-                multi-line entry must come in the same call as its first line.
+            lines: raw lines (a string is split on newlines).
             source: the source name, e.g. ``wordpress`` or a file name.
             fmt: the format; detected from the lines (and remembered per source) when ``None``.
+            flush: end of input for now: the last entry is complete.  Pass ``False`` when
+                feeding a file in chunks, so that an entry (a stack trace) split between two
+                chunks stays whole; the held-back lines are analysed by the next call.
         """
         batch = lines.splitlines() if isinstance(lines, str) else list(lines)
-        if not batch:
-            return []
         with self._lock:
-            chosen = fmt or self._formats.get(source)
-            if chosen is None:
-                chosen = detect_format(batch)
-                if chosen != "raw" or len(batch) >= 20:
-                    self._formats[source] = chosen
+            assembler = self._assemblers.get(source)
+            if assembler is None:
+                if not batch:
+                    return []
+                chosen = fmt or self._formats.get(source)
+                if chosen is None:
+                    chosen = detect_format(batch)
+                    if chosen != "raw" or len(batch) >= 20:
+                        self._formats[source] = chosen
+                assembler = EntryAssembler(chosen)
             self._lines += len(batch)
-            assembler = EntryAssembler(chosen)
             out: list[Anomaly] = []
             for line in batch:
                 for entry in assembler.feed(line):
                     out.extend(self._entry(entry, source))
-            for entry in assembler.flush():
-                out.extend(self._entry(entry, source))
+            if flush:
+                self._assemblers.pop(source, None)
+                for entry in assembler.flush():
+                    out.extend(self._entry(entry, source))
+            else:
+                self._assemblers[source] = assembler
             return out
 
     def feed_entries(

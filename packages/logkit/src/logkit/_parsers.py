@@ -432,6 +432,9 @@ _PARSERS: dict[str, _Format] = {
 }
 
 
+_FOREIGN_ORDER = ("php", "php_fpm", "nginx_error", "apache_error", "syslog", "access", "json")
+
+
 def detect_format(lines: Iterable[str], *, sample: int = 200) -> str:
     """Guess the format of a file from its first lines.
 
@@ -505,13 +508,18 @@ class EntryAssembler:
             head = None
         done: list[LogEntry] = []
         if self.format.multiline:
-            if head is None and self.format.name != "php" and _PHP_BARE.match(line):
-                bare = _php(line)
-                if bare is not None:
-                    done.extend(self.flush())
-                    self._pending = self._entry(number, number, bare, [line], "php")
+            foreign = None if head is not None else self._foreign(line)
+            if foreign is not None:
+                # A line of another format (a bare "PHP Fatal error:" in a web-server log,
+                # syslog lines in a mixed file) starts an entry of its own, never a continuation.
+                other_format, other_head = foreign
+                done.extend(self.flush())
+                if _PARSERS[other_format].multiline:
+                    self._pending = self._entry(number, number, other_head, [line], other_format)
                     self._lines, self._chars = [line], len(line)
-                    return done
+                else:
+                    done.append(self._entry(number, number, other_head, [line], other_format))
+                return done
             if head is None or head.continues:
                 if self._pending is not None:
                     self._lines.append(line)
@@ -533,6 +541,20 @@ class EntryAssembler:
         else:
             done.append(self._entry(number, number, head, [line], self.format.name))
         return done
+
+    def _foreign(self, line: str) -> tuple[str, _Head] | None:
+        if not line or line[0] in " \t#}" or line.startswith(("Stack trace", "Next ")):
+            return None  # the usual shapes of continuation lines: skip the parsers
+        for name in _FOREIGN_ORDER:
+            if name == self.format.name:
+                continue
+            try:
+                other = _PARSERS[name].head(line)
+            except Exception:
+                other = None
+            if other is not None and not other.continues:
+                return name, other
+        return None
 
     def flush(self) -> list[LogEntry]:
         """Return the entry held back, if any (at end of input or after a quiet period)."""

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from logkit._parsers import FORMATS, EntryAssembler, detect_format
 from logkit._settings import LogkitSettings
 from logkit._templates import TemplateMiner
 from logkit._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 app = typer.Typer(
     name="logkit",
@@ -56,13 +59,31 @@ def _check_format(fmt: str) -> str | None:
     return fmt
 
 
-def _read_lines(path: Path) -> list[str]:
+def _chunks(path: Path, size: int = 5000) -> Iterator[tuple[list[str], int]]:
+    """The file's lines in chunks, with the bytes each chunk took (for progress bars)."""
     try:
-        with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-            return fh.read().splitlines()
+        with path.open("rb") as fh:
+            chunk: list[str] = []
+            used = 0
+            for raw in fh:
+                used += len(raw)
+                chunk.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                if len(chunk) >= size:
+                    yield chunk, used
+                    chunk, used = [], 0
+            if chunk:
+                yield chunk, used
     except OSError as exc:
         err.print(f"[red]cannot read {path}: {exc.strerror}[/red]")
         raise typer.Exit(1) from exc
+
+
+def _format_of(path: Path, chosen: str | None) -> str:
+    if chosen is not None:
+        return chosen
+    for chunk, _ in _chunks(path, 200):
+        return detect_format(chunk)
+    return "raw"
 
 
 @app.callback()
@@ -111,12 +132,11 @@ def analyze(
     ) as progress:
         task = progress.add_task("analysing", total=total)
         for path in files:
-            lines = _read_lines(path)
-            file_fmt = chosen or detect_format(lines)
-            for start in range(0, len(lines), 5000):
-                chunk = lines[start : start + 5000]
-                analyzer.feed(chunk, source=path.name, fmt=file_fmt)
-                progress.advance(task, sum(len(line) + 1 for line in chunk))
+            file_fmt = _format_of(path, chosen)
+            for chunk, used in _chunks(path):
+                analyzer.feed(chunk, source=path.name, fmt=file_fmt, flush=False)
+                progress.advance(task, used)
+            analyzer.feed([], source=path.name, flush=True)
     if state is not None:
         analyzer.save(state)
     report = analyzer.report(top=top)
@@ -200,12 +220,12 @@ def templates(
         raise typer.Exit(1) from exc
     rows: list[tuple[str, int, str]] = []
     for path in files:
-        lines = _read_lines(path)
-        assembler = EntryAssembler(chosen or detect_format(lines))
-        for line in lines:
-            for entry in assembler.feed(line):
-                tid = miner.add(entry.message).template_id
-                rows.extend((path.name, n, tid) for n in range(entry.line, entry.end_line + 1))
+        assembler = EntryAssembler(_format_of(path, chosen))
+        for chunk, _ in _chunks(path):
+            for line in chunk:
+                for entry in assembler.feed(line):
+                    tid = miner.add(entry.message).template_id
+                    rows.extend((path.name, n, tid) for n in range(entry.line, entry.end_line + 1))
         for entry in assembler.flush():
             tid = miner.add(entry.message).template_id
             rows.extend((path.name, n, tid) for n in range(entry.line, entry.end_line + 1))
