@@ -376,3 +376,34 @@ class TestRestart:
         engine.process(tick("IBM", 2, eid="1"))
         assert sorted(e.target for e in outbox.pending()) == ["a", "b"]
         assert outbox.history()[-1]["event"] == "accepted"
+
+
+class FlakyStore:
+    """Wraps a store; ``enqueue`` fails while ``broken`` is set."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.broken = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def enqueue(self, *args: object, **kwargs: object) -> bool:
+        if self.broken:
+            raise ConnectionError("store down")
+        return self.inner.enqueue(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_notification_kept_when_the_store_fails(store: StateStore, clock: FakeClock) -> None:
+    flaky = FlakyStore(store)
+    outbox = Outbox(flaky, clock=clock)  # type: ignore[arg-type]
+    engine = Engine(
+        [rule(kind="cross_up", symbol="IBM", level=100, channels=["a"])], clock=clock, outbox=outbox
+    )
+    engine.process(tick("IBM", 99))
+    flaky.broken = True
+    with pytest.raises(ConnectionError):
+        engine.process(tick("IBM", 101))
+    flaky.broken = False
+    engine.process(tick("IBM", 102))  # the kept notification goes first
+    assert [e.notification.summary for e in outbox.pending()] == ["IBM crossed up 100 (last 101)"]

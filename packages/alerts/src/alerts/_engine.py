@@ -129,6 +129,7 @@ class Engine:
         self._log_hits: dict[str, deque[float]] = {}
         self._seen_templates: dict[str, set[str]] = {}
         self._started = clock()
+        self._unsent: list[Notification] = []
         self.cursor: str | None = None
         self.set_rules(rules)
         if store is not None:
@@ -319,8 +320,7 @@ class Engine:
                 self._on_anomaly(event, eid, now, out)
             else:
                 self._on_health(event, eid, now, out)
-            if out and self._outbox is not None:
-                self._outbox.submit(out)
+            self._hand_over(out)
             return out
 
     def process_many(self, events: Iterable[Event]) -> list[Notification]:
@@ -381,9 +381,22 @@ class Engine:
                         st.cond, st.cleared_at = False, now
                         self._dirty.add(rid)
                 self._advance(comp, st, now, out)
-            if out and self._outbox is not None:
-                self._outbox.submit(out)
+            self._hand_over(out)
             return out
+
+    def _hand_over(self, out: list[Notification]) -> None:
+        """Submit notifications to the outbox; keep them if the store fails, so none is lost.
+
+        The engine's state already moved on, so a notification that did not reach the outbox
+        would never be produced again: it waits here and goes first on the next call.
+        """
+        if self._outbox is None:
+            return
+        self._unsent.extend(out)
+        if self._unsent:
+            batch = list(self._unsent)
+            self._outbox.submit(batch)  # raises on a store failure; the batch stays queued
+            del self._unsent[: len(batch)]
 
     def _st(self, rid: str) -> RuleState:
         st = self._states.get(rid)
@@ -862,6 +875,8 @@ class Engine:
         """
         if self._store is None:
             return
+        with self._lock:
+            self._hand_over([])  # never save a state whose notifications are not durable yet
         raw = json.dumps(self.snapshot(), separators=(",", ":")).encode()
         self._store.set(self._key("snapshot"), raw)
         with self._lock:

@@ -201,14 +201,19 @@ def run(
         f"alerts: {len(document.rules)} rule(s), stream {stream!r}, "
         f"{'delivering' if worker else 'not delivering'}; Ctrl-C to stop"
     )
+    timer = None
     if duration is not None:
-        threading.Timer(duration, stop.set).start()
+        timer = threading.Timer(duration, stop.set)
+        timer.daemon = True
+        timer.start()
     try:
         runner.run(stop)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
+        if timer is not None:
+            timer.cancel()
         if worker is not None:
             worker.stop()
         store.close()
