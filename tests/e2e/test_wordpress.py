@@ -139,6 +139,19 @@ class TestLogForwarding:
         assert "Inventory sync failed for SKU" in json.dumps(analysis), analysis
         assert "Undefined array key" in json.dumps(analysis), analysis
 
+    def test_fatal_error_reaches_logkit_analysis(self, stack: Stack) -> None:
+        page = stack.get(f"{stack.site.url}/?switchyard_probe=fatal")
+        assert page.status_code == 500
+        assert "critical error" in page.text
+        needle = "switchyard_e2e_function_that_does_not_exist"
+        deadline = time.monotonic() + 30
+        text = ""
+        with stack.bridge.client() as bridge:
+            while time.monotonic() < deadline and needle not in text:
+                text = bridge.get("/v1/logs/analysis").text
+                time.sleep(0.3)
+        assert needle in text, text[-3000:]
+
     def test_forwarding_costs_the_page_little(self, stack: Stack) -> None:
         quiet = min(self._time(stack, "") for _ in range(3))
         noisy = min(self._time(stack, "&switchyard_probe=warning&sku=7") for _ in range(3))

@@ -25,6 +25,11 @@ add_action('init', static function (): void {
         trigger_error(sprintf('Inventory sync failed for SKU %d: upstream answered 502', $sku), E_USER_WARNING);
         do_action('switchyard_log', 'error', 'Inventory sync gave up', ['sku' => $sku, 'count' => $count]);
     }
+    if ($probe === 'fatal') {
+        // PHP Fatal error: Uncaught Error: Call to undefined function ...
+        $missing = 'switchyard_e2e_function_that_does_not_exist';
+        $missing();
+    }
 });
 
 /**

@@ -38,6 +38,8 @@ final class LogForwarder
     private $installed = false;
     /** @var int */
     private $dropped = 0;
+    /** @var bool */
+    private $fatalRecorded = false;
     /** @var bool|null read once per request, not on every error */
     private $deprecations;
 
@@ -96,17 +98,43 @@ final class LogForwarder
      */
     public function shutdown(): void
     {
-        $last = error_get_last();
-        if (is_array($last) && ($last['type'] & self::FATALS)) {
-            $this->addLine(sprintf('PHP %s:  %s in %s on line %d', self::label((int) $last['type']), (string) $last['message'], (string) $last['file'], (int) $last['line']));
-        }
+        $this->recordFatal();
         $this->flush();
     }
 
     /**
-     * Send what was collected, if anything. Returns true when the bridge accepted it.
+     * `wp_php_error_message` filter: WordPress's fatal-error handler runs before this plugin's
+     * shutdown function and ends the request with wp_die(), so the batch is sent from here.
+     *
+     * @param mixed $message The error page's message, returned unchanged.
+     * @return mixed
      */
-    public function flush(): bool
+    public function beforeFatalPage($message)
+    {
+        $this->recordFatal();
+        $this->flush(false);
+        return $message;
+    }
+
+    private function recordFatal(): void
+    {
+        if ($this->fatalRecorded) {
+            return;
+        }
+        $last = error_get_last();
+        if (is_array($last) && ($last['type'] & self::FATALS)) {
+            $this->fatalRecorded = true;
+            $this->addLine(sprintf('PHP %s:  %s in %s on line %d', self::label((int) $last['type']), (string) $last['message'], (string) $last['file'], (int) $last['line']));
+        }
+    }
+
+    /**
+     * Send what was collected, if anything. Returns true when the bridge accepted it.
+     *
+     * @param bool $finishResponse Under PHP-FPM / LiteSpeed, send the response to the visitor
+     *        first (false while WordPress is still to print its error page).
+     */
+    public function flush(bool $finishResponse = true): bool
     {
         if ($this->lines === [] && $this->events === []) {
             return true;
@@ -131,9 +159,9 @@ final class LogForwarder
             $this->fallback($events);
             return false;
         }
-        if (PHP_SAPI !== 'cli' && function_exists('fastcgi_finish_request')) {
+        if ($finishResponse && PHP_SAPI !== 'cli' && function_exists('fastcgi_finish_request')) {
             fastcgi_finish_request();
-        } elseif (PHP_SAPI !== 'cli' && function_exists('litespeed_finish_request')) {
+        } elseif ($finishResponse && PHP_SAPI !== 'cli' && function_exists('litespeed_finish_request')) {
             litespeed_finish_request();
         }
         $this->sending = true;

@@ -67,6 +67,7 @@ final class Plugin
             $this->logs->install();
         }
         add_action('switchyard_log', [$this->logs, 'event'], 10, 3);
+        add_filter('wp_php_error_message', [$this->logs, 'beforeFatalPage'], 1, 1);
         add_action('shutdown', [LastGood::class, 'persist'], 0);
         add_action('init', [$this, 'registerShortcodes']);
         add_filter('the_posts', [$this->shortcodes, 'prefetch'], 10, 1);
