@@ -17,10 +17,11 @@ from statestore._exceptions import (
     StateStoreUnavailableError,
 )
 from statestore._open import open_store
+from statestore._settings import StateSettings
 from statestore._sqlite import SQLiteStateStore
 from statestore._store import Lock, StateStore, parse_stream_id
 from statestore._types import DeadLetter, QueueItem, QueueStats, RateDecision, StoreInfo
-from statestore._url import StateSettings, mask_url, parse_state_url
+from statestore._url import mask_url, parse_state_url
 from statestore._version import __version__ as __version__
 
 __all__ = [

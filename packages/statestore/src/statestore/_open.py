@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statestore._url import StateSettings, parse_state_url
+from statestore._settings import StateSettings
+from statestore._url import parse_state_url
 
 if TYPE_CHECKING:
     from statestore._store import StateStore
