@@ -25,6 +25,7 @@ from alerts import (
     CommandActionConfig,
     DeliveryWorker,
     Engine,
+    Notification,
     Outbox,
     StreamRunner,
     WebhookChannel,
@@ -119,6 +120,42 @@ class TestWorker:
         outbox.submit([note(channels=("gone",))])
         DeliveryWorker(outbox, {}).run_once()
         assert "not configured" in (outbox.dead_letters()[0].reason or "")
+
+    def test_slow_channel_does_not_hold_up_the_others(self, store: StateStore) -> None:
+        outbox = Outbox(store)
+        arrived: dict[str, float] = {}
+
+        class Slow(RecordingChannel):
+            def send(self, notification: Notification) -> None:
+                time.sleep(0.5)
+                super().send(notification)
+                arrived[self.name] = time.monotonic()
+
+        class Fast(RecordingChannel):
+            def send(self, notification: Notification) -> None:
+                super().send(notification)
+                arrived[self.name] = time.monotonic()
+
+        worker = DeliveryWorker(outbox, {"slow": Slow("slow"), "fast": Fast("fast")})
+        outbox.submit([note(channels=("slow", "fast"))])
+        started = time.monotonic()
+        worker.run_once()
+        assert arrived["fast"] - started < 0.4 < arrived["slow"] - started
+
+    def test_crashing_channel_is_retried_then_dead_lettered(self, store: StateStore) -> None:
+        outbox = Outbox(store)
+
+        class Buggy(RecordingChannel):
+            def send(self, notification: Notification) -> None:
+                self.attempts += 1
+                raise RuntimeError("bug in channel")
+
+        channel = Buggy("a")
+        worker = DeliveryWorker(outbox, {"a": channel}, max_attempts=2, backoff_base=0.001)
+        outbox.submit([note(channels=("a",))])
+        drain(worker, outbox)
+        assert channel.attempts == 2
+        assert "bug in channel" in (outbox.dead_letters()[0].reason or "")
 
     def test_thread_start_stop(self, store: StateStore) -> None:
         outbox = Outbox(store)

@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,14 @@ log = logging.getLogger(__name__)
 
 OUTBOX_QUEUE = "alerts:outbox"
 HISTORY_STREAM = "alerts:history"
+
+
+def _target_of(item: QueueItem) -> str:
+    try:
+        data = json.loads(item.payload)
+        return f"{data['target_kind']}:{data['target']}"
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def delivery_id(notification_id: str, target_kind: str, target: str) -> str:
@@ -216,6 +225,8 @@ class DeliveryWorker:
             survived: the default is two days).
         backoff_base, backoff_cap: exponential backoff ``base * 2**(attempts-1)`` capped, with
             jitter.
+        idle_wait: seconds to wait when nothing is due.
+        concurrency: targets (channels/actions) served in parallel within one claimed batch.
         clock: unix time.
     """
 
@@ -232,6 +243,7 @@ class DeliveryWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 900.0,
         idle_wait: float = 0.05,
+        concurrency: int = 8,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.outbox = outbox
@@ -241,10 +253,12 @@ class DeliveryWorker:
         self.max_attempts, self.max_age = max_attempts, max_age
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.idle_wait = idle_wait
+        self.concurrency = concurrency
         self._clock = clock
         self._paused: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._count_lock = threading.Lock()
         self.delivered = 0
         self.failed = 0
 
@@ -261,15 +275,28 @@ class DeliveryWorker:
         """
         store, queue = self.outbox.store, self.outbox.queue
         items = store.claim(queue, lease=self.lease, count=self.batch)
+        # One lane per target: a slow or hanging channel never holds up the others, and each
+        # channel still receives its notifications in order.
+        lanes: dict[str, list[QueueItem]] = {}
         for item in items:
+            lanes.setdefault(_target_of(item), []).append(item)
+        if len(lanes) <= 1 or self.concurrency <= 1:
+            for lane in lanes.values():
+                self._run_lane(lane)
+        else:
+            workers = min(self.concurrency, len(lanes))
+            with ThreadPoolExecutor(workers, thread_name_prefix="alerts-lane") as pool:
+                list(pool.map(self._run_lane, lanes.values()))
+        return len(items)
+
+    def _run_lane(self, lane: list[QueueItem]) -> None:
+        for item in lane:
             try:
                 self._handle(item)
             except Exception:
-                log.warning("delivery crashed", exc_info=True, extra={"item": item.id})
-                store.retry(
-                    queue, item.id, available_at=self._clock() + self.backoff(item.attempts)
-                )
-        return len(items)
+                # The store failed under us (ack/retry/dead): the lease runs out and the item
+                # is claimed again; the receiver de-duplicates on the idempotency key.
+                log.warning("delivery bookkeeping failed", exc_info=True, extra={"item": item.id})
 
     def _handle(self, item: QueueItem) -> None:
         store, queue = self.outbox.store, self.outbox.queue
@@ -307,7 +334,9 @@ class DeliveryWorker:
             log.info("channel rate limited", extra={**context, "retry_after": exc.retry_after})
         except (ChannelPermanentError, ActionNotAllowedError) as exc:
             self._die(item, str(exc), context)
-        except (ChannelError, ActionError) as exc:
+        except Exception as exc:  # ChannelError, ActionError, or a bug in a channel
+            if not isinstance(exc, ChannelError | ActionError):
+                log.warning("channel crashed", exc_info=True, extra=context)
             age = self._clock() - created
             if item.attempts >= self.max_attempts or age >= self.max_age:
                 self._die(item, f"gave up after {item.attempts} attempts: {exc}", context)
@@ -318,13 +347,15 @@ class DeliveryWorker:
                 log.info("delivery failed; will retry", extra={**context, "error": str(exc)})
         else:
             store.ack(queue, item.id)
-            self.delivered += 1
+            with self._count_lock:
+                self.delivered += 1
             latency = self._clock() - notification.at.timestamp()
             self.outbox.record("delivered", latency=round(latency, 4), kind=kind, **context)
 
     def _die(self, item: QueueItem, reason: str, context: dict[str, Any]) -> None:
         self.outbox.store.dead(self.outbox.queue, item.id, reason=reason[:500])
-        self.failed += 1
+        with self._count_lock:
+            self.failed += 1
         self.outbox.record("dead", reason=reason[:500], **context)
         log.warning("delivery dead-lettered", extra={**context, "reason": reason[:500]})
 
