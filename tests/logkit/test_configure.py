@@ -72,6 +72,11 @@ class TestRendering:
         [event] = _json_lines(out.getvalue())
         assert "ValueError: bad thing" in str(event["exception"])
 
+    def test_default_stream_follows_sys_stderr(self, capsys: pytest.CaptureFixture[str]) -> None:
+        logkit.configure(fmt="json")
+        logging.getLogger("x").warning("to the current stderr")
+        assert "to the current stderr" in capsys.readouterr().err
+
     def test_unknown_level_is_refused(self) -> None:
         with pytest.raises(logkit.ConfigurationError):
             logkit.configure(level="LOUD", stream=io.StringIO())

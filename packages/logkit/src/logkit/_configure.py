@@ -99,6 +99,25 @@ def build_formatter(fmt: Literal["json", "console"], *, colors: bool = False) ->
     )
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each event.
+
+    Test runners and CLIs swap ``sys.stderr``; a handler bound to the stream of the moment
+    ``configure()`` ran would write to a closed file afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
+
+
 def _remove_our_handlers(root: logging.Logger) -> None:
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_MARK, False):
@@ -175,7 +194,9 @@ def configure(
         if out is not None and not (
             file_handler is not None and file_handler.using_fallback and chosen == "json"
         ):
-            console = logging.StreamHandler(out)
+            console: logging.StreamHandler[Any] = (
+                _StderrHandler() if stream is None else logging.StreamHandler(out)
+            )
             colors = chosen == "console" and hasattr(out, "isatty") and out.isatty()
             console.setFormatter(build_formatter(chosen, colors=colors))
             setattr(console, _HANDLER_MARK, True)

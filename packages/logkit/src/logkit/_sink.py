@@ -97,6 +97,8 @@ class ConcurrentRotatingFileHandler(logging.Handler):
 
     def _write_fallback(self, line: str) -> None:
         stream = self._fallback or sys.stderr
+        if getattr(stream, "closed", False):
+            stream = sys.stderr
         stream.write(line)
         stream.flush()
 
