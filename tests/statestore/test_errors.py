@@ -44,13 +44,6 @@ class TestSQLiteErrors:
         with pytest.raises(StateStoreError):
             SQLiteStateStore(tmp_path / "s")
 
-    def test_closed_store_refuses_use(self, tmp_path: Path) -> None:
-        store = SQLiteStateStore(tmp_path / "s")
-        store.close()
-        store.close()  # idempotent
-        with pytest.raises(StateStoreError, match="closed"):
-            store.publish("s", b"x")
-
 
 @pytest.mark.e2e
 class TestRedisErrors:
@@ -84,6 +77,17 @@ class TestRedisErrors:
                 store.get("k")
             assert "s3cret" not in str(info.value)
             store.close()
+
+
+class TestClosed:
+    def test_closed_store_refuses_use(self, store_url: str) -> None:
+        store = open_store(store_url)
+        store.close()
+        store.close()  # idempotent
+        with pytest.raises(StateStoreError, match="closed"):
+            store.publish("s", b"x")
+        with pytest.raises(StateStoreError, match="closed"):
+            store.get("k")
 
 
 class TestThreads:

@@ -187,6 +187,7 @@ class RedisStateStore(StateStore):
         self._prefix = prefix
         self._done_retention_ms = max(int(done_retention * 1000), 1)
         self._socket_timeout = socket_timeout
+        self._closed = False
         with self._errors():
             self._client = redis.Redis.from_url(
                 url, socket_timeout=socket_timeout, socket_connect_timeout=5.0
@@ -207,6 +208,8 @@ class RedisStateStore(StateStore):
     # ----- plumbing ----------------------------------------------------------------------
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
+        if self._closed:
+            raise StateStoreError("state store is closed")
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -464,7 +467,9 @@ class RedisStateStore(StateStore):
         return StoreInfo(self.backend, self._masked, lengths, stats)
 
     def close(self) -> None:
-        self._client.close()
+        if not self._closed:
+            self._closed = True
+            self._client.close()
 
 
 def _ms(seconds: float | None) -> int | None:
