@@ -258,6 +258,40 @@ class TestStateMachine:
         assert len(out) == 1
         assert engine.state("r").suppressed == 2
 
+    def test_once_sends_no_resolved_notice_for_muted_firings(self, clock: FakeClock) -> None:
+        engine = Engine(
+            [
+                rule(
+                    kind="price_above",
+                    symbol="IBM",
+                    threshold=100,
+                    notify_resolved=True,
+                    trigger={"mode": "once"},
+                )
+            ],
+            clock=clock,
+        )
+        out = []
+        for price in (101, 99, 101, 99, 101, 99):
+            clock.advance(60)
+            out += engine.process(tick("IBM", price))
+        assert statuses(out) == ["r:firing", "r:resolved"]
+
+    def test_cooldown_held_firing_is_sent_when_cooldown_ends(self, clock: FakeClock) -> None:
+        engine = Engine(
+            [rule(kind="price_above", symbol="IBM", threshold=100, trigger={"cooldown": 300})],
+            clock=clock,
+        )
+        out = engine.process(tick("IBM", 101))
+        clock.advance(10)
+        engine.process(tick("IBM", 99))
+        clock.advance(10)
+        assert engine.process(tick("IBM", 102)) == []  # held back by the cooldown
+        clock.advance(280)
+        later = engine.poll()
+        assert statuses(out + later) == ["r:firing", "r:firing"]
+        assert later[0].summary == "IBM price 102 is above 100"
+
     def test_every_with_cooldown(self, clock: FakeClock) -> None:
         engine = Engine(
             [rule(kind="cross_up", symbol="IBM", level=100, trigger={"cooldown": "5m"})],

@@ -674,7 +674,7 @@ class Engine:
         st.extra["summary"] = summary
         st.value = None if value is None else str(value)
         st.status, st.since, st.cond, st.cleared_at = "firing", now, False, now
-        st.notified_episode, st.repeats = False, 0
+        st.notified_episode, st.muted, st.repeats = False, False, 0
         st.fired += 1
         self._dirty.add(comp.rule.id)
         self._notify_firing(comp, st, now, out)
@@ -689,7 +689,8 @@ class Engine:
             if not st.cond:
                 st.status = "inactive"
             elif now - st.since >= rule.for_:
-                st.status, st.since, st.notified_episode, st.repeats = "firing", now, False, 0
+                st.status, st.since, st.repeats = "firing", now, 0
+                st.notified_episode = st.muted = False
                 st.fired += 1
                 self._notify_firing(comp, st, now, out)
         elif st.status == "firing":
@@ -698,7 +699,7 @@ class Engine:
                 if rule.notify_resolved and st.notified_episode:
                     self._emit(comp, st, "resolved", now, out)
                 st.notified_episode = False
-            elif not st.notified_episode:
+            elif not st.notified_episode and not st.muted:
                 self._notify_firing(comp, st, now, out)
             elif (
                 rule.trigger.mode == "interval"
@@ -723,7 +724,7 @@ class Engine:
                 st.status == "firing"
                 and (
                     not st.cond
-                    or not st.notified_episode
+                    or not (st.notified_episode or st.muted)
                     or rule.trigger.mode == "interval"
                     or isinstance(rule, MoveRule | LogFrequencyRule)
                 )
@@ -744,7 +745,7 @@ class Engine:
         trigger = comp.rule.trigger
         if trigger.mode == "once" and st.spent:
             st.suppressed += 1
-            st.notified_episode = True  # nothing more to send for this episode
+            st.muted = True  # nothing to send for this episode, resolved notice included
             return
         gap = trigger.cooldown
         if trigger.mode == "interval":

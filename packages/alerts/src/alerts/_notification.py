@@ -76,6 +76,7 @@ class RuleState:
     value: str | None = None
     last_notified: float | None = None
     notified_episode: bool = False
+    muted: bool = False
     spent: bool = False
     repeats: int = 0
     fired: int = 0
