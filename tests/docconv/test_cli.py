@@ -87,6 +87,20 @@ class TestConvert:
         assert result.exit_code == 0, result.output
         assert result.stdout_bytes.endswith(b"<qs><q><s>IBM</s></q><q><s>MSFT</s></q></qs>\n")
 
+    def test_streaming_json_lines_of_jsonml(self) -> None:
+        data = b'["a",{"x":"1"},"t"]\n["a","u"]\n'
+        result = runner.invoke(
+            app, ["json2xml", "--stream", "--lines", "-m", "jsonml", "--root", "r"], input=data
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes.endswith(b'<r><a x="1">t</a><a>u</a></r>\n')
+
+    def test_failed_stream_leaves_no_partial_file(self, tmp_path: Path) -> None:
+        target = tmp_path / "out.xml"
+        result = runner.invoke(app, ["json2xml", "--stream", "-o", str(target)], input=b"[1, 2")
+        assert result.exit_code == 3
+        assert not target.exists()
+
 
 class TestExitCodes:
     @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from lxml import etree
 
 from docconv import (
+    DocconvUsageError,
     JsonNumber,
     MalformedJSONError,
     MappingError,
@@ -165,6 +166,12 @@ class TestReadingOtherToolsOutput:
 
 
 class TestErrors:
+    def test_python_values_need_value_to_xml(self) -> None:
+        with pytest.raises(DocconvUsageError, match="value_to_xml"):
+            json_to_xml({"a": 1})  # type: ignore[arg-type]
+        with pytest.raises(DocconvUsageError, match="mapping"):
+            json_to_xml("{}", mapping="yaml")  # type: ignore[arg-type]
+
     def test_duplicate_keys_are_refused(self) -> None:
         with pytest.raises(MalformedJSONError, match="duplicate key 'a'"):
             json_to_xml('{"a": 1, "a": 2}')

@@ -10,7 +10,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from docconv._exceptions import DocconvUsageError, MappingError
+from docconv._exceptions import DocconvUsageError, LimitExceededError, MappingError
 from docconv._jsonml import JsonMLReader, JsonMLWriter
 from docconv._jsontext import JsonNumber, Tree
 from docconv._readable import ForceList, ReadableReader, ReadableWriter
@@ -48,7 +48,12 @@ def _gc_paused(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with gc_paused():
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except RecursionError:  # a max_depth raised beyond what the interpreter can walk
+                raise LimitExceededError(
+                    "refused: nested too deeply for this interpreter; lower Limits.max_depth"
+                ) from None
 
     return wrapper
 
@@ -65,6 +70,11 @@ def _raw(source: Source) -> bytes | str:
         return bytes(source)
     if isinstance(source, PathLike):
         return Path(source).read_bytes()
+    if isinstance(source, dict | list | tuple | int | float | type(None)):
+        raise DocconvUsageError(
+            f"expected text, bytes, a path or a binary file, not {type(source).__name__};"
+            " use value_to_xml() for Python values"
+        )
     return read_all(source)
 
 

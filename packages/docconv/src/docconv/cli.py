@@ -157,12 +157,17 @@ def _run(
         raise typer.Exit(_run_folder(source, Path(output), suffix, pattern, convert))
     try:
         if stream is not None:
-            with (
-                source.open("rb") if source else _nullcontext(_stdin()) as handle,
-                Path(output).open("wb") if output else _nullcontext(_stdout()) as sink,
-            ):
-                for chunk in stream(handle):
-                    sink.write(chunk)
+            try:
+                with (
+                    source.open("rb") if source else _nullcontext(_stdin()) as handle,
+                    Path(output).open("wb") if output else _nullcontext(_stdout()) as sink,
+                ):
+                    for chunk in stream(handle):
+                        sink.write(chunk)
+            except DocconvError:
+                if output:  # never leave half a document behind
+                    Path(output).unlink(missing_ok=True)
+                raise
             return
         data = convert(source)
         if output:
@@ -228,6 +233,14 @@ def json2xml(
     tag: Annotated[
         str, typer.Option(help="--stream readable: element name of each item.")
     ] = "item",
+    lines: Annotated[
+        bool | None,
+        typer.Option(
+            "--lines/--array",
+            help="--stream: the input is JSON lines / one array (default: from the first byte).",
+            show_default=False,
+        ),
+    ] = None,
     stream: Annotated[
         bool,
         typer.Option(
@@ -247,7 +260,7 @@ def json2xml(
 
     def streamer(handle: IO[bytes]) -> Iterator[bytes]:
         return stream_json_to_xml(
-            handle, mapping=mapping.value, root=root or "root", tag=tag, limits=limits
+            handle, mapping=mapping.value, root=root or "root", tag=tag, lines=lines, limits=limits
         )
 
     _run(input_path, output, ".xml", "*.json", convert, streamer if stream else None)
