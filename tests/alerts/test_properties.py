@@ -214,3 +214,51 @@ class TestNothingLostNothingDoubled:
             assert sorted(channel.ids) == sorted(expected)  # every one, once
         finally:
             store.close()
+
+
+class TestPendingAndHysteresis:
+    @FAST
+    @given(
+        steps=st.lists(st.tuples(gaps, prices), min_size=1, max_size=40),
+        hold=st.sampled_from([0.0, 30.0, 90.0]),
+        keep=st.sampled_from([0.0, 45.0]),
+        threshold=levels,
+    )
+    def test_fires_only_after_holding_and_alternates_with_resolved(
+        self,
+        steps: list[tuple[float, Decimal]],
+        hold: float,
+        keep: float,
+        threshold: Decimal,
+    ) -> None:
+        clock = FakeClock(0)
+        r = rule(
+            kind="price_above",
+            symbol="S",
+            threshold=threshold,
+            notify_resolved=True,
+            keep_firing_for=keep,
+            **{"for": hold},
+        )
+        engine = Engine([r], clock=clock)
+        seen: list[tuple[float, bool]] = []  # (time, condition) of each observation
+        notes: list[tuple[float, str]] = []
+        for n, (gap, price) in enumerate(steps):
+            clock.advance(gap)
+            seen.append((clock.now, price > threshold))
+            for x in engine.process(Tick("S", price, id=str(n))) + engine.poll():
+                notes.append((clock.now, x.status))
+        kinds = [k for _, k in notes]
+        assert kinds == ["firing", "resolved"] * (len(kinds) // 2) + ["firing"] * (len(kinds) % 2)
+        for at, kind in notes:
+            if kind != "firing":
+                continue
+            # The condition held at every observation of the last `hold` seconds, and the run
+            # of true observations began at least `hold` seconds ago.
+            run_start = at
+            for t, cond in reversed([o for o in seen if o[0] <= at]):
+                if not cond:
+                    break
+                run_start = t
+            assert at - run_start >= hold
+            assert seen[[t for t, _ in seen].index(run_start)][1]

@@ -77,6 +77,7 @@ from alerts._rules import (
     rule_to_dict,
 )
 from alerts._runner import StreamRunner
+from alerts._settings import AlertsSettings
 from alerts._signing import WordPressVerifier, sign_webhook, sign_wordpress, verify_webhook
 from alerts._version import __version__ as __version__
 
@@ -86,6 +87,7 @@ __all__ = [
     "ActionResult",
     "ActionRunner",
     "AlertsError",
+    "AlertsSettings",
     "Anomaly",
     "AnomalyRule",
     "Channel",
