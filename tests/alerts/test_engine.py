@@ -29,7 +29,9 @@ class TestPriceRules:
         assert statuses(first) == ["r:firing"]
         assert first[0].summary == "IBM price 101 is above 100"
         assert engine.process(tick("IBM", 102)) == []
-        assert statuses(engine.process(tick("IBM", 100))) == ["r:resolved"]
+        resolved = engine.process(tick("IBM", 100))
+        assert statuses(resolved) == ["r:resolved"]
+        assert resolved[0].summary == "IBM price 100 is no longer above 100"
 
     def test_price_below_uses_strict_inequality(self, clock: FakeClock) -> None:
         engine = Engine([rule(kind="price_below", symbol="IBM", threshold=100)], clock=clock)

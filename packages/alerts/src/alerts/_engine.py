@@ -772,9 +772,11 @@ class Engine:
             if book is not None and book.last_price is not None:
                 st.value = str(book.last_price)
             word = "above" if isinstance(rule, PriceAboveRule) else "below"
+            if status == "resolved":
+                word = f"no longer {word}"
             st.extra["summary"] = f"{rule.symbol} price {st.value} is {word} {rule.threshold}"
         summary = str(st.extra.get("summary", rule.title))
-        if status == "resolved":
+        if status == "resolved" and not isinstance(rule, PriceAboveRule | PriceBelowRule):
             summary = f"resolved: {summary}"
         else:
             st.last_notified = now
