@@ -98,9 +98,13 @@ if retry < 0 then retry = 0 end
 return {0, tostring(limit - used), string.format('%.6f', retry)}
 """
 
-# KEYS: item, done, ready, queues; ARGV: id, payload, available_at, queue
+# KEYS: item, done, ready, queues; ARGV: id, payload, available_at ('' = server now), queue
 _ENQUEUE = """
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[3] == '' then
+  local t = redis.call('TIME')
+  ARGV[3] = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000)
+end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'payload', ARGV[2], 'attempts', 0,
            'available_at', ARGV[3],
            'state', 'P')
@@ -109,20 +113,25 @@ redis.call('SADD', KEYS[4], ARGV[4])
 return 1
 """
 
-# KEYS: ready, leased; ARGV: now, until, count, item key prefix
+# KEYS: ready, leased; ARGV: lease seconds, count, item key prefix. Leases run on the server's
+# clock, so clients on hosts with skewed clocks never see a live lease as expired.
 _CLAIM = """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local lease_until = string.format('%.6f', now + tonumber(ARGV[1]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%.6f', now),
+                       'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do
-  local key = ARGV[4] .. id
+  local key = ARGV[3] .. id
   local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-  redis.call('HSET', key, 'leased_until', ARGV[2])
-  redis.call('ZADD', KEYS[1], ARGV[2], id)
-  redis.call('ZADD', KEYS[2], ARGV[2], id)
+  redis.call('HSET', key, 'leased_until', lease_until)
+  redis.call('ZADD', KEYS[1], lease_until, id)
+  redis.call('ZADD', KEYS[2], lease_until, id)
   local f = redis.call('HMGET', key, 'payload', 'available_at')
   out[#out + 1] = {id, f[1], attempts, f[2]}
 end
-return out
+return {lease_until, out}
 """
 
 # KEYS: item, ready, leased, done; ARGV: id, retention_ms
@@ -146,9 +155,11 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 """
 
-# KEYS: item, ready, leased, dead; ARGV: id, reason, now
+# KEYS: item, ready, leased, dead; ARGV: id, reason
 _DEAD = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'P' then return 0 end
+local t = redis.call('TIME')
+ARGV[3] = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1000000)
 redis.call('HSET', KEYS[1], 'state', 'X', 'reason', ARGV[2], 'dead_at', ARGV[3])
 redis.call('HDEL', KEYS[1], 'leased_until')
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -337,7 +348,7 @@ class RedisStateStore(StateStore):
     def enqueue(
         self, queue: str, item_id: str, payload: bytes, *, available_at: float | None = None
     ) -> bool:
-        when = time.time() if available_at is None else available_at
+        when = "" if available_at is None else repr(float(available_at))
         keys = [
             self._q(queue, "item", item_id),
             self._q(queue, "done", item_id),
@@ -345,21 +356,20 @@ class RedisStateStore(StateStore):
             self._k("queues"),
         ]
         with self._errors():
-            return bool(self._enqueue(keys=keys, args=[item_id, bytes(payload), repr(when), queue]))
+            return bool(self._enqueue(keys=keys, args=[item_id, bytes(payload), when, queue]))
 
     def claim(self, queue: str, *, lease: float, count: int = 1) -> list[QueueItem]:
         check_ttl(lease, "lease")
         if count < 1:
             raise ValueError(f"count must be >= 1, got {count!r}")
-        now = time.time()
-        until = now + lease
         with self._errors():
-            rows = self._claim(
+            until, rows = self._claim(
                 keys=[self._q(queue, "ready"), self._q(queue, "leased")],
-                args=[repr(now), repr(until), count, self._q(queue, "item") + ":"],
+                args=[repr(float(lease)), count, self._q(queue, "item") + ":"],
             )
+        leased_until = float(until)
         return [
-            QueueItem(_text(i), bytes(p), int(a), float(at), until) for i, p, a, at in rows or []
+            QueueItem(_text(i), bytes(p), int(a), float(at), leased_until) for i, p, a, at in rows
         ]
 
     def ack(self, queue: str, item_id: str) -> None:
@@ -399,7 +409,7 @@ class RedisStateStore(StateStore):
             self._q(queue, "dead"),
         ]
         with self._errors():
-            done = self._dead(keys=keys, args=[item_id, reason, repr(time.time())])
+            done = self._dead(keys=keys, args=[item_id, reason])
         if not done:
             logger.warning("statestore dead of unknown item", extra={"queue": queue, "id": item_id})
 
