@@ -31,7 +31,10 @@ SYMBOLS = [
 KEY = "BENCHKEY123"
 
 
-def wait_until(start_at: float) -> None:
+def ready_and_wait() -> None:
+    """Tell the parent this worker is warm, then wait for its common start time."""
+    print("ready", flush=True)
+    start_at = float(sys.stdin.readline())
     time.sleep(max(0.0, start_at - time.time()))
 
 
@@ -42,7 +45,7 @@ def order(symbols: list[str], caller: int) -> list[str]:
 
 
 async def run_marketdata(
-    url: str, state: str, namespace: str, callers: int, symbols: list[str], start_at: float
+    url: str, state: str, namespace: str, callers: int, symbols: list[str]
 ) -> int:
     from pydantic import SecretStr
 
@@ -58,7 +61,7 @@ async def run_marketdata(
         finnhub_api_key=SecretStr(KEY),
     )
     async with AsyncMarketData(settings, store=store) as md:
-        wait_until(start_at)
+        ready_and_wait()
 
         async def caller(n: int) -> int:
             for symbol in order(symbols, n):
@@ -70,12 +73,12 @@ async def run_marketdata(
     return done
 
 
-async def run_httpx(url: str, callers: int, symbols: list[str], start_at: float) -> int:
+async def run_httpx(url: str, callers: int, symbols: list[str]) -> int:
     import httpx
 
     limits = httpx.Limits(max_connections=callers)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        wait_until(start_at)
+        ready_and_wait()
 
         async def caller(n: int) -> int:
             for symbol in order(symbols, n):
@@ -88,7 +91,7 @@ async def run_httpx(url: str, callers: int, symbols: list[str], start_at: float)
         return sum(await asyncio.gather(*(caller(n) for n in range(callers))))
 
 
-def run_finnhub(url: str, callers: int, symbols: list[str], start_at: float) -> int:
+def run_finnhub(url: str, callers: int, symbols: list[str]) -> int:
     import finnhub
 
     done = [0] * callers
@@ -102,7 +105,7 @@ def run_finnhub(url: str, callers: int, symbols: list[str], start_at: float) -> 
         client.close()
 
     threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
-    wait_until(start_at)
+    ready_and_wait()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -114,14 +117,12 @@ def worker(args: argparse.Namespace) -> None:
     symbols = SYMBOLS[: args.symbols]
     if args.mode == "marketdata":
         done = asyncio.run(
-            run_marketdata(
-                args.url, args.state, args.namespace, args.callers, symbols, args.start_at
-            )
+            run_marketdata(args.url, args.state, args.namespace, args.callers, symbols)
         )
     elif args.mode == "httpx":
-        done = asyncio.run(run_httpx(args.url, args.callers, symbols, args.start_at))
+        done = asyncio.run(run_httpx(args.url, args.callers, symbols))
     else:
-        done = run_finnhub(args.url, args.callers, symbols, args.start_at)
+        done = run_finnhub(args.url, args.callers, symbols)
     print(json.dumps({"answers": done, "finished": time.time()}))
 
 
@@ -132,18 +133,27 @@ def measure(mode: str, args: argparse.Namespace, root: Path) -> dict[str, float]
     state = root / f"state-{mode}"
     open_store(f"sqlite://{state}").close()
     with FinnhubEmulator(latency=args.latency) as emulator:
-        start_at = time.time() + 4.0  # after every worker has imported its libraries
         command = [
             sys.executable, __file__, "--worker", "--mode", mode, "--url", emulator.url,
             "--state", str(state), "--namespace", f"bench{uuid.uuid4().hex[:8]}",
             "--callers", str(args.callers), "--symbols", str(args.symbols),
-            "--start-at", str(start_at),
         ]  # fmt: skip
         env = {**os.environ, "SWITCHYARD_HOME": str(root)}
         processes = [
-            subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+            subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+            )
             for _ in range(args.processes)
         ]
+        for process in processes:  # every worker has imported its libraries and is warm
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise SystemExit(f"{mode} worker did not start")
+        start_at = time.time() + 0.2
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write(f"{start_at}\n")
+            process.stdin.flush()
         results = []
         for process in processes:
             out, _ = process.communicate(timeout=600)
@@ -169,7 +179,6 @@ def main() -> None:
     parser.add_argument("--url", default="")
     parser.add_argument("--state", default="")
     parser.add_argument("--namespace", default="bench")
-    parser.add_argument("--start-at", type=float, default=0.0)
     args = parser.parse_args()
     if args.worker:
         worker(args)

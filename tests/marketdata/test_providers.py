@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -357,3 +357,24 @@ class TestMalformed:
     def test_5xx_is_transient(self, status: int) -> None:
         with pytest.raises(TransientFault):
             fh_parse(Query("quote", symbol="AAPL"), RawResponse(status, {}, b"oops"), FETCHED)
+
+
+class TestRetryAfter:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [("7", 7.0), ("0", 0.0), ("-3", None), ("soon", None), ("999999", None)],
+    )
+    def test_seconds_form(self, value: str, expected: float | None) -> None:
+        from marketdata._providers._base import parse_retry_after
+
+        assert parse_retry_after({"retry-after": value}) == expected
+
+    def test_http_date_form(self) -> None:
+        from email.utils import format_datetime
+
+        from marketdata._providers._base import parse_retry_after
+
+        when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+        seconds = parse_retry_after({"Retry-After": format_datetime(when, usegmt=True)})
+        assert seconds is not None
+        assert 25 <= seconds <= 30

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from marketdata._faults import AccessFault, LimitFault, RequestFault, TransientFault
@@ -12,7 +14,7 @@ from marketdata._models import History, Interval, NewsItem, Profile, Quote, Symb
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import date, datetime
+    from datetime import date
 
     from marketdata._keys import ApiKey
 
@@ -117,7 +119,14 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        return None
+        try:  # the HTTP-date form
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = max(seconds, 0.0)
     return seconds if 0 <= seconds <= 86_400 else None
 
 

@@ -74,6 +74,7 @@ class RecordedCall:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -88,6 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # benchmarks open hundreds of connections at once
     allow_reuse_address = True
     emulator: HTTPEmulator
 
