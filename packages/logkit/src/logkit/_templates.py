@@ -52,6 +52,7 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
 # All structured forms in one alternation: one pass per token instead of one per form.
 _STRUCTURED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _MASKS))
 _EMPTY = re.compile(r"\(\)|\[\]|\{\}|\"\"|''")
+_EMPTY_TOKENS = frozenset({"()", "[]", "{}", '""', "''"})
 _BOOL_VALUE = re.compile(r"(?i)(?<=[:=])(?:true|false|null|none|nil|yes|no|on|off)\b")
 _KEY_VALUE = re.compile(r"(\b[A-Za-z_][\w.\-]*=)(\"[^\"]*\"|'[^']*'|[^\s,;\"')\]}]+)")
 _DIGITS = re.compile(r"[\w.\-+#%]*\d[\w.\-+#%]*")
@@ -70,7 +71,7 @@ def mask(message: str) -> str:
 
     Example:
         >>> mask("Connection from 10.0.0.1:22 closed after 35 ms, user=bob")
-        'Connection from <*> closed after <*> ms, user=<*>'
+        'Connection from <*> closed after <*>, user=<*>'
     """
     return " ".join(tokenize(message))
 
@@ -82,9 +83,18 @@ _DATE = re.compile(
     r"(?:,?[\s\-/]+\d{4})?(?:[\s:T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:\s+\d{4}\b)?"
 )
 _HAS_MONTH = re.compile(_MONTHS)
+_HAS_DIGIT = re.compile(r"\d")
+# A quantity with its unit is one variable ("1.16 KB", "35 ms", "<1 sec", "97 %").
+_QUANTITY = re.compile(
+    r"(?<![\w.])[<>~]?\d+(?:[.,]\d+)?\s?(?:[KMGTP]i?B|bytes?|[mun]s|µs|sec(?:ond)?s?|s|"
+    r"min(?:ute)?s?|h|hours?|days?|%)(?![\w])"
+)
 
 
 _token_cache: dict[str, str] = {}
+# Tokens that are nothing but a bracketed variable; they come and go in otherwise equal
+# messages, so they are left out of the template.
+_ANNOTATIONS = frozenset({"(<*>)", "[<*>]", "(<*>),", "(<*>).", "(<*>):"})
 _CACHE_LIMIT = 100_000
 _PLAIN = re.compile(r"[A-Za-z_,;.!?()\[\]'\"*<>{}|&+-]*")
 
@@ -96,6 +106,8 @@ def _mask_token(token: str) -> str:
     masked = token
     if token.isdigit():
         masked = WILDCARD
+    elif token.rstrip(",.;:") in _EMPTY_TOKENS:  # "()" stands for an empty value
+        masked = token[0] + WILDCARD + token[1:]
     elif not _PLAIN.fullmatch(token):  # plain words need no regex: the common, fast path
         masked = _STRUCTURED.sub(WILDCARD, token)
         if "(" in masked or "[" in masked or "{" in masked or '"' in masked or "'" in masked:
@@ -123,11 +135,15 @@ def tokenize(message: str) -> list[str]:
     """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
     if _HAS_MONTH.search(message):
         message = _DATE.sub(" <*> ", message)
+    if _HAS_DIGIT.search(message):
+        message = _QUANTITY.sub(WILDCARD, message)
     out: list[str] = []
     last = ""
     cached = _token_cache.get
     for raw in message.split():
         token = cached(raw) or _mask_token(raw)
+        if token in _ANNOTATIONS:
+            continue  # "(<*>)": an optional annotation ("(1.16 KB)", "(uid=0)"), not structure
         if token == WILDCARD and last == WILDCARD:
             continue
         out.append(token)
@@ -215,7 +231,7 @@ class TemplateMiner:
     Example:
         >>> miner = TemplateMiner()
         >>> miner.add("Connected to db1 in 35 ms").template
-        'Connected to <*> in <*> ms'
+        'Connected to <*> in <*>'
         >>> miner.add("Connected to db2 in 12 ms").is_new
         False
     """
