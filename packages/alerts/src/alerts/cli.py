@@ -17,6 +17,7 @@ from pathlib import Path  # noqa: TC003 - typer reads annotations at runtime
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -70,6 +71,22 @@ def _load(path: Path) -> RulesDocument:
             where = f"line {issue.line}" if issue.line else "-"
             err.print(f"  {where}: {issue.location}: {issue.message}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def _secret_values(document: RulesDocument) -> list[str]:
+    values = []
+    for conf in [*document.channels.values(), *document.actions.values()]:
+        for value in vars(conf).values():
+            if isinstance(value, SecretStr):
+                values.append(value.get_secret_value())
+    return [v for v in values if v]
+
+
+def _configure_logging(document: RulesDocument, level: str) -> None:
+    """Structured logs through logkit; every configured secret is redacted from them."""
+    import logkit
+
+    logkit.configure(level=level, secrets=_secret_values(document))
 
 
 def _open_store(url: str | None) -> Any:
@@ -155,6 +172,7 @@ def run(
             help="Also evaluate the rules kept in the store (bridge CRUD), reloaded on change.",
         ),
     ] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="Log level.")] = "info",
     duration: Annotated[
         float | None,
         typer.Option(
@@ -165,6 +183,7 @@ def run(
     """Consume the shared event stream, evaluate the rules and deliver notifications."""
     settings = AlertsSettings()
     document = _load(rules)
+    _configure_logging(document, log_level)
     store = _open_store(state_url)
     outbox = Outbox(store)
     engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
