@@ -260,7 +260,15 @@ def iter_json_values(
             try:
                 value, end = decode(buf, pos)
             except json.JSONDecodeError as exc:
-                if more():
+                # an incomplete item: read until the buffer has doubled, so that one huge
+                # item costs O(n) decoding attempts in total, not O(n^2)
+                target = 2 * (len(buf) - pos)
+                grew = False
+                while more():
+                    grew = True
+                    if len(buf) - pos >= target:
+                        break
+                if grew:
                     continue
                 raise fail(exc.msg, exc.pos) from None
             except ValueError as exc:
