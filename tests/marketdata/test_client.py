@@ -6,12 +6,13 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from marketdata import (
     AsyncMarketData,
@@ -24,6 +25,8 @@ from marketdata import (
     Tick,
     UnknownSymbolError,
 )
+from marketdata._keys import ApiKey
+from marketdata._providers import Query, RawResponse, Request
 from statestore import open_store
 from tests.marketdata.mock import AV_INFO, AV_NOTE, FH_ZERO, Router, ok
 
@@ -550,3 +553,72 @@ def test_async_client_survives_a_new_event_loop(
     run(md.aclose())
     assert first.symbol == "AAPL"
     assert second.symbol == "MSFT"
+
+
+class ExchangeFeed:
+    """A third provider written against the protocol alone (what a new provider needs)."""
+
+    name = "exchangefeed"
+    base_url = "http://feed.test"
+
+    def __init__(self) -> None:
+        self.limits = [(2, 60.0)]
+
+    def supports(self, query: Query, key: ApiKey) -> bool:
+        return query.kind == "quote"
+
+    def build(self, query: Query, key: ApiKey, now: datetime) -> Request:
+        return Request(
+            f"/last/{query.symbol}", headers={"Authorization": "Bearer x"}, endpoint="last"
+        )
+
+    def parse(self, query: Query, response: RawResponse, fetched_at: datetime) -> Quote:
+        data = json.loads(response.body)
+        return Quote(
+            symbol=query.symbol or "",
+            price=Decimal(data["last"]),
+            timestamp=fetched_at,
+            provider=self.name,
+            fetched_at=fetched_at,
+        )
+
+
+def test_a_new_provider_is_one_class(settings_factory: Factory, store: StateStore) -> None:
+    transport = httpx.MockTransport(lambda request: ok({"last": "42.10"}))
+    keys = {"exchangefeed": [ApiKey("exchangefeed", SecretStr("FEEDKEY123"))]}
+
+    async def main() -> None:
+        async with AsyncMarketData(
+            settings_factory(),
+            store=store,
+            keys=keys,
+            providers=[ExchangeFeed()],
+            transport=transport,
+        ) as md:
+            assert (await md.quote("IBM")).price == Decimal("42.10")
+            assert (await md.quote("MSFT")).provider == "exchangefeed"
+            with pytest.raises(RateLimitedError):
+                await md.quote("AAPL")  # its own budget: 2 calls a minute
+            stats = await md.stats()
+        assert [row["remaining"] for row in stats["limits"]] == [0]
+
+    run(main())
+
+
+def test_sync_client_refuses_reentry_from_its_callbacks(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+    errors: list[Exception] = []
+    with MarketData(settings_factory(), store=store, transport=router.async_transport()) as md:
+
+        def reenter(tick: Tick) -> None:
+            try:
+                md.quote("MSFT")
+            except RuntimeError as exc:
+                errors.append(exc)
+
+        md.subscribe(reenter)
+        md.quote("AAPL")
+    assert len(errors) == 1
+    assert "AsyncMarketData" in str(errors[0])

@@ -362,6 +362,11 @@ class MarketData:
         if self._closed:
             coro.close()
             raise RuntimeError("MarketData is closed")
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError(
+                "MarketData called from its own subscriber callback; use AsyncMarketData there"
+            )
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return future.result()
 

@@ -59,23 +59,25 @@ _ERROR_TTL = 2.0
 _DENY_TTL = 3600.0
 
 
-def budgets(provider: str, settings: MarketDataSettings) -> list[tuple[int, float]]:
-    """The (limit, window seconds) budgets of one key of ``provider``."""
-    if provider == "alphavantage":
-        return [(settings.alphavantage_per_minute, 60.0), (settings.alphavantage_per_day, 86_400.0)]
-    return [(settings.finnhub_per_second, 1.0), (settings.finnhub_per_minute, 60.0)]
-
-
 def budget_key(namespace: str, provider: str, key: ApiKey, window: float) -> str:
     """The state-store key of one rate budget (holds the key's hash, never the key)."""
     return f"{namespace}:rate:{provider}:{key.id}:{int(window)}"
 
 
 def make_providers(settings: MarketDataSettings) -> list[Provider]:
-    """The providers in the configured order, with their base URLs."""
+    """The providers in the configured order, with their base URLs and per-key budgets."""
     registry: dict[str, Callable[[], Provider]] = {
-        "alphavantage": lambda: AlphaVantage(settings.alphavantage_url),
-        "finnhub": lambda: Finnhub(settings.finnhub_url),
+        "alphavantage": lambda: AlphaVantage(
+            settings.alphavantage_url,
+            limits=[
+                (settings.alphavantage_per_minute, 60.0),
+                (settings.alphavantage_per_day, 86_400.0),
+            ],
+        ),
+        "finnhub": lambda: Finnhub(
+            settings.finnhub_url,
+            limits=[(settings.finnhub_per_second, 1.0), (settings.finnhub_per_minute, 60.0)],
+        ),
     }
     return [registry[name]() for name in settings.provider_order]
 
@@ -445,9 +447,10 @@ class Core:
             f"{self._prefix}deny:{name}:{key.id}:{query.kind}", b"1", ttl=_DENY_TTL
         )
 
-    async def _take_budget(self, name: str, key: ApiKey) -> None:
+    async def _take_budget(self, provider: Provider, key: ApiKey) -> None:
         """Consume one call from every budget of the key, or raise ``_BudgetSpentError``."""
-        windows = budgets(name, self.settings)
+        name = provider.name
+        windows = provider.limits
         for limit, window in windows:
             decision = await self.astore.peek(
                 budget_key(self.settings.namespace, name, key, window), limit=limit, window=window
@@ -494,7 +497,7 @@ class Core:
         return self._client
 
     async def _call(self, provider: Provider, key: ApiKey, query: Query) -> Result:
-        await self._take_budget(provider.name, key)
+        await self._take_budget(provider, key)
         now = datetime.fromtimestamp(self.clock(), tz=UTC)
         request = provider.build(query, key, now)
         started = time.perf_counter()
@@ -600,7 +603,7 @@ class Core:
         limits: list[dict[str, Any]] = []
         for provider in self.providers:
             for key in self.keys.get(provider.name, []):
-                for limit, window in budgets(provider.name, self.settings):
+                for limit, window in provider.limits:
                     decision = await self.astore.peek(
                         budget_key(self.settings.namespace, provider.name, key, window),
                         limit=limit,

@@ -64,13 +64,20 @@ class AlphaVantage:
 
     name = NAME
 
-    def __init__(self, base_url: str = "https://www.alphavantage.co") -> None:
+    def __init__(
+        self,
+        base_url: str = "https://www.alphavantage.co",
+        *,
+        limits: list[tuple[int, float]] | None = None,
+    ) -> None:
         """Create the provider.
 
         Args:
+            limits: Budgets per key as (calls, window seconds); default the free tier's.
             base_url: Scheme and host (``MARKETDATA_ALPHAVANTAGE_URL``); ``/query`` is added.
         """
         self.base_url = base_url.rstrip("/")
+        self.limits = limits if limits is not None else [(5, 60.0), (25, 86_400.0)]
 
     def supports(self, query: Query, key: ApiKey) -> bool:
         """All kinds; the ``demo`` key serves IBM only (search and news need a real key)."""

@@ -78,11 +78,14 @@ class RawResponse:
 class Provider(Protocol):
     """A market-data provider: builds requests and parses their answers.
 
-    A new provider is one module implementing this protocol plus a line in the registry.
+    A new provider is one module implementing this protocol; pass an instance in
+    ``providers=`` (and its keys in ``keys=``), or add it to ``_core.make_providers``.
     """
 
     name: str
     base_url: str
+    limits: list[tuple[int, float]]
+    """Rate budgets of one key, as (calls, window seconds), shared across processes."""
 
     def supports(self, query: Query, key: ApiKey) -> bool:
         """Whether this provider, with this key, can answer ``query`` at all."""

@@ -58,13 +58,20 @@ class Finnhub:
 
     name = NAME
 
-    def __init__(self, base_url: str = "https://finnhub.io/api/v1") -> None:
+    def __init__(
+        self,
+        base_url: str = "https://finnhub.io/api/v1",
+        *,
+        limits: list[tuple[int, float]] | None = None,
+    ) -> None:
         """Create the provider.
 
         Args:
+            limits: Budgets per key as (calls, window seconds); default the free tier's.
             base_url: The API root (``MARKETDATA_FINNHUB_URL``), paths are appended.
         """
         self.base_url = base_url.rstrip("/")
+        self.limits = limits if limits is not None else [(30, 1.0), (60, 60.0)]
 
     def supports(self, query: Query, key: ApiKey) -> bool:
         """Every kind; adjusted bars are not offered (candles are split-adjusted only)."""
