@@ -196,6 +196,9 @@ def install_error_handlers(app: FastAPI, error_map: ErrorMap) -> None:
             return internal_error_response(None)
         headers = dict(exc.headers) if exc.headers else None
         message = str(exc.detail) or "request refused"
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input is a 422.
+            return error_response(422, "invalid_request", f"body: {message}")
         return error_response(exc.status_code, code_for_status(exc.status_code), message, headers)
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
