@@ -7,7 +7,7 @@ have a documented status and content type, and match its documented schema.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -49,7 +49,7 @@ def test_served_document_is_the_one_tested(bridge_tcp: RunningBridge) -> None:
     derandomize=True,
 )
 def test_every_operation_keeps_its_contract(
-    case: schemathesis.Case, bridge_tcp: RunningBridge
+    case: schemathesis.Case[Any], bridge_tcp: RunningBridge
 ) -> None:
     case.call_and_validate(
         base_url=bridge_tcp.base_url,
