@@ -181,7 +181,7 @@ class Engine:
         rule = comp.rule
         if not rule.enabled:
             return
-        cond, summary, value, firing = False, "", None, ""
+        cond, summary, value = False, "", None
         if isinstance(rule, PriceAboveRule | PriceBelowRule):
             book = self._books.get(rule.symbol)
             if book is None or book.last_price is None:
@@ -191,14 +191,16 @@ class Engine:
             cond = price > rule.threshold if above else price < rule.threshold
             word = "above" if above else "below"
             summary = f"{rule.symbol} price {price} is {word} {rule.threshold}"
-            value, firing = str(price), book.last_event
+            value = str(price)
         elif isinstance(rule, HealthRule):
             for check, status in self._health_status.items():
                 if (rule.check is None or rule.check == check) and status in rule.statuses:
-                    cond, summary, firing = True, f"health check {check} is {status}", check
+                    cond, summary = True, f"health check {check} is {status}"
         if cond:
             st = self._st(rule.id)
-            st.cond, st.episode, st.value = True, f"prime:{firing}", value
+            # The firing id must not depend on when this engine loaded the rule, or engines
+            # that reload at different moments would send the same firing under two keys.
+            st.cond, st.episode, st.value = True, f"prime:{comp.revision}", value
             st.extra["summary"] = summary
             self._active.add(rule.id)
             symbol = getattr(rule, "symbol", None)
