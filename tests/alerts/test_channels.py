@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from typing import TYPE_CHECKING, Any
@@ -262,6 +263,14 @@ class TestDiscord:
         assert len(embed["title"]) <= 256
         assert len(embed["description"]) <= 4096
         assert len(embed["title"]) + len(embed["description"]) <= 6000
+
+    def test_empty_bucket_defers_the_next_send(self, receiver: Receiver) -> None:
+        headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "2.5"}
+        receiver.default = json_answer(200, {"id": "1"}, headers)
+        channel = DiscordChannel("dc", receiver.url)
+        before = time.time()
+        channel.send(note())
+        assert before + 2.4 <= channel.ready_at() <= time.time() + 2.6
 
     @pytest.mark.parametrize(
         ("fixture", "expected"),

@@ -95,6 +95,21 @@ class TestWorker:
         assert sorted(channel.ids) == ["n1", "n2"]
         assert other.ids == ["n1"]
 
+    def test_channel_ready_at_is_respected(self, store: StateStore) -> None:
+        outbox = Outbox(store)
+
+        class Throttled(RecordingChannel):
+            def ready_at(self) -> float:
+                return time.time() + 60
+
+        channel = Throttled("a")
+        worker = DeliveryWorker(outbox, {"a": channel})
+        outbox.submit([note(channels=("a",))])
+        worker.run_once()
+        assert channel.attempts == 0
+        (entry,) = outbox.pending()
+        assert entry.available_at >= time.time() + 55
+
     def test_permanent_failure_is_dead_lettered(self, store: StateStore) -> None:
         outbox = Outbox(store)
         channel = RecordingChannel("a", [ChannelPermanentError("a: HTTP 404 channel_not_found")])

@@ -126,6 +126,14 @@ class Channel(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
 
+    def ready_at(self) -> float:
+        """Unix time before which the service asked us not to send (0: send now).
+
+        Channels that read rate-limit headers on success (Discord) set it, so the worker waits
+        instead of running into a 429.
+        """
+        return 0.0
+
 
 class HTTPChannel(Channel):
     """Base of the HTTP channels: one httpx client, answers mapped to channel errors.
@@ -368,6 +376,7 @@ class DiscordChannel(HTTPChannel):
         super().__init__(name, timeout=timeout, transport=transport)
         self._url = webhook_url if isinstance(webhook_url, SecretStr) else SecretStr(webhook_url)
         self._username = username[:80]
+        self._ready_at = 0.0
 
     def build_body(self, notification: Notification) -> dict[str, Any]:
         """Return the execute-webhook JSON body (limits applied)."""
@@ -395,7 +404,16 @@ class DiscordChannel(HTTPChannel):
         """Deliver one notification (see :meth:`Channel.send`)."""
         url = self._url.get_secret_value()
         url += ("&" if "?" in url else "?") + "wait=true"
-        self._post(url, content=json.dumps(self.build_body(notification)).encode())
+        response = self._post(url, content=json.dumps(self.build_body(notification)).encode())
+        # Discord announces its bucket: with nothing left, wait for the reset, not for a 429.
+        if response.headers.get("X-RateLimit-Remaining") == "0":
+            wait = parse_retry_after(response.headers.get("X-RateLimit-Reset-After"))
+            if wait:
+                self._ready_at = time.time() + wait
+
+    def ready_at(self) -> float:
+        """See :meth:`Channel.ready_at`: set from ``X-RateLimit-Remaining: 0``."""
+        return self._ready_at
 
 
 class WordPressChannel(HTTPChannel):

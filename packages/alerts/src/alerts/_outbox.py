@@ -307,6 +307,9 @@ class DeliveryWorker:
             return
         now = self._clock()
         paused = self._paused.get(target, 0.0)
+        channel = self.channels.get(target) if kind == "channel" else None
+        if channel is not None:
+            paused = max(paused, channel.ready_at())
         if kind == "channel" and paused > now:
             store.retry(queue, item.id, available_at=paused)
             return
