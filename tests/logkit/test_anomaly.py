@@ -125,3 +125,35 @@ class TestChunkedFeeding:
         report = analyzer.report()
         assert (report.lines, report.entries) == (4, 1)
         assert report.top_templates[0].template == "Uncaught Error: boom in <*>"
+
+
+class TestBridgeApi:
+    def test_process_gives_log_events_for_every_entry(self) -> None:
+        analyzer = Analyzer()
+        result = analyzer.process(
+            ["PHP Warning:  Undefined variable $a in /w/a.php on line 3 apikey=SEKRET9"],
+            source="wordpress",
+        )
+        [entry] = result.entries
+        event = entry.to_event()
+        assert event["type"] == "log"
+        assert event["level"] == "warning"
+        assert event["template_id"] == entry.template_id
+        assert "SEKRET9" not in event["message"]
+        assert str(event["timestamp"]).endswith("Z")
+
+    def test_process_records_for_structured_events(self, clock: _Clock) -> None:
+        analyzer = Analyzer(clock=clock, warmup_lines=0, warmup_windows=0)
+        records = [
+            {"level": "error", "message": "payment failed for order 12", "context": {"o": 12}},
+            {
+                "level": "error",
+                "message": "payment failed for order 13",
+                "timestamp": "2026-11-21T10:00:00Z",
+            },
+        ]
+        result = analyzer.process_records(records, source="wordpress")
+        assert [e.template for e in result.entries] == ["payment failed for order <*>"] * 2
+        assert result.entries[0].entry.fields == {"o": 12}
+        assert result.entries[1].entry.timestamp is not None
+        assert [a.kind for a in result.anomalies] == ["new_template"]

@@ -1,6 +1,13 @@
 """Structured logging for every part, and an analyser for PHP, WordPress and server logs."""
 
-from logkit._anomaly import AnalysisReport, Analyzer, Anomaly, TemplateStat
+from logkit._anomaly import (
+    AnalysisReport,
+    AnalyzedEntry,
+    Analyzer,
+    Anomaly,
+    FeedResult,
+    TemplateStat,
+)
 from logkit._asgi import RequestIdMiddleware
 from logkit._configure import build_formatter, configure, get_logger
 from logkit._context import (
@@ -47,6 +54,7 @@ from logkit._version import __version__ as __version__
 
 __all__ = [  # noqa: RUF022 - plain sorted() order, checked by tests/test_shape.py
     "AnalysisReport",
+    "AnalyzedEntry",
     "Analyzer",
     "Anomaly",
     "CheckResult",
@@ -58,6 +66,7 @@ __all__ = [  # noqa: RUF022 - plain sorted() order, checked by tests/test_shape.
     "ExplainerError",
     "Explanation",
     "FORMATS",
+    "FeedResult",
     "FollowedLine",
     "Follower",
     "HealthChecker",

@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,7 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from logkit._exceptions import ConfigurationError, StateError
-from logkit._parsers import ERROR_LEVELS, EntryAssembler, LogEntry, detect_format
+from logkit._parsers import (
+    ERROR_LEVELS,
+    EntryAssembler,
+    LogEntry,
+    detect_format,
+    normalise_level,
+    parse_timestamp,
+)
 from logkit._redact import redact
 from logkit._templates import TemplateMiner, read_json, write_json_atomic
 
@@ -80,6 +88,35 @@ class Anomaly(BaseModel):
             "samples": list(self.samples),
             "timestamp": self.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+
+
+class AnalyzedEntry(BaseModel):
+    """One parsed entry with the template it was matched to."""
+
+    source: str
+    entry: LogEntry
+    template_id: str
+    template: str
+
+    def to_event(self) -> dict[str, Any]:
+        """The ``log`` event of the shared stream (CONTRACTS.md); the message is redacted."""
+        stamp = self.entry.timestamp or dt.datetime.now(dt.UTC)
+        return {
+            "type": "log",
+            "source": self.source,
+            "level": self.entry.level or "info",
+            "message": redact(self.entry.message),
+            "template_id": self.template_id,
+            "template": self.template,
+            "timestamp": stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+
+class FeedResult(BaseModel):
+    """What :meth:`Analyzer.process` made of a batch: every entry, and the anomalies."""
+
+    entries: list[AnalyzedEntry]
+    anomalies: list[Anomaly]
 
 
 class TemplateStat(BaseModel):
@@ -228,6 +265,20 @@ class Analyzer:
     ) -> list[Anomaly]:
         """Parse lines of one source and return the anomalies they caused.
 
+        The same as ``process(...).anomalies``; see :meth:`process` for the arguments.
+        """
+        return self.process(lines, source=source, fmt=fmt, flush=flush).anomalies
+
+    def process(
+        self,
+        lines: Iterable[str] | str,
+        *,
+        source: str = "default",
+        fmt: str | None = None,
+        flush: bool = True,
+    ) -> FeedResult:
+        """Parse lines of one source; return each entry with its template, and the anomalies.
+
         Args:
             lines: raw lines (a string is split on newlines).
             source: the source name, e.g. ``wordpress`` or a file name.
@@ -237,11 +288,12 @@ class Analyzer:
                 chunks stays whole; the held-back lines are analysed by the next call.
         """
         batch = lines.splitlines() if isinstance(lines, str) else list(lines)
+        done: list[AnalyzedEntry] = []
         with self._lock:
             assembler = self._assemblers.get(source)
             if assembler is None:
                 if not batch:
-                    return []
+                    return FeedResult(entries=[], anomalies=[])
                 chosen = fmt or self._formats.get(source)
                 if chosen is None:
                     chosen = detect_format(batch)
@@ -252,14 +304,45 @@ class Analyzer:
             out: list[Anomaly] = []
             for line in batch:
                 for entry in assembler.feed(line):
-                    out.extend(self._entry(entry, source))
+                    out.extend(self._entry(entry, source, done))
             if flush:
                 self._assemblers.pop(source, None)
                 for entry in assembler.flush():
-                    out.extend(self._entry(entry, source))
+                    out.extend(self._entry(entry, source, done))
             else:
                 self._assemblers[source] = assembler
-            return out
+            return FeedResult(entries=done, anomalies=out)
+
+    def process_records(
+        self, records: Iterable[Mapping[str, Any]], *, source: str = "default"
+    ) -> FeedResult:
+        """Analyse structured events, e.g. the ``events`` of the bridge's ``POST /v1/logs``.
+
+        Each record has ``message`` (or ``event``/``msg``), and optionally ``level``,
+        ``timestamp`` (ISO-8601 or epoch seconds) and ``context`` (kept as fields).
+        """
+        done: list[AnalyzedEntry] = []
+        out: list[Anomaly] = []
+        with self._lock:
+            for number, record in enumerate(records, start=1):
+                message = next(
+                    (str(record[k]) for k in ("message", "event", "msg") if record.get(k)), ""
+                )
+                level = record.get("level")
+                context = record.get("context")
+                entry = LogEntry(
+                    line=number,
+                    end_line=number,
+                    format="event",
+                    timestamp=parse_timestamp(record.get("timestamp")),
+                    level=normalise_level(level) if isinstance(level, str) else None,
+                    message=message,
+                    text=message,
+                    fields=dict(context) if isinstance(context, Mapping) else {},
+                )
+                self._lines += 1
+                out.extend(self._entry(entry, source, done))
+        return FeedResult(entries=done, anomalies=out)
 
     def feed_entries(
         self, entries: Iterable[LogEntry], *, source: str = "default"
@@ -272,7 +355,9 @@ class Analyzer:
                 out.extend(self._entry(entry, source))
         return out
 
-    def _entry(self, entry: LogEntry, source: str) -> list[Anomaly]:
+    def _entry(
+        self, entry: LogEntry, source: str, done: list[AnalyzedEntry] | None = None
+    ) -> list[Anomaly]:
         ts = entry.timestamp.timestamp() if entry.timestamp is not None else self._clock()
         bucket = int(ts // self.window)
         self._entries += 1
@@ -287,6 +372,10 @@ class Analyzer:
         )
         match = self.miner.add(entry.message)
         tid = match.template_id
+        if done is not None:
+            done.append(
+                AnalyzedEntry(source=source, entry=entry, template_id=tid, template=match.template)
+            )
         sample = redact(entry.text[:_MAX_SAMPLE_CHARS])
         info = self._info.get(tid)
         if info is None:

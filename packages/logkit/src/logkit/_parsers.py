@@ -324,6 +324,11 @@ def _json_time(value: Any) -> dt.datetime | None:
     return None
 
 
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """Read a timestamp given as ISO-8601 text or epoch seconds/milliseconds, in UTC."""
+    return _json_time(value)
+
+
 def _json(line: str) -> _Head | None:
     if not line.startswith("{"):
         return None
