@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -12,7 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketdata import AsyncMarketData, MarketDataError, MarketDataSettings, normalize_symbol
+from marketdata import (
+    AsyncMarketData,
+    Bar,
+    MarketDataError,
+    MarketDataSettings,
+    Quote,
+    normalize_symbol,
+)
+from marketdata._cache import Entry
 from marketdata._symbols import from_provider, to_provider
 from statestore import SQLiteStateStore
 from tests.marketdata.mock import ok
@@ -140,6 +150,7 @@ def test_no_schedule_exceeds_a_budget(
         assert len(in_minute) <= per_minute
 
 
+@settings(max_examples=60)
 @given(
     base=st.from_regex(r"[A-Z]{1,5}", fullmatch=True),
     suffix=st.sampled_from(["", ".L", ".TO", ".DE", ".HK", ".SS", ".SZ", ".B", ".A", ".PA"]),
@@ -170,3 +181,51 @@ def test_known_spellings(text: str, canonical: str, alphavantage: str) -> None:
     assert normalize_symbol(text) == canonical
     assert to_provider(canonical, "alphavantage") == alphavantage
     assert to_provider(canonical, "finnhub") == canonical
+
+
+PRICES = st.decimals(
+    min_value=Decimal("0.0001"), max_value=Decimal("1000000"), places=4, allow_nan=False
+)
+MOMENTS = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=40)
+@given(
+    price=PRICES,
+    change=st.one_of(st.none(), PRICES),
+    volume=st.one_of(st.none(), st.integers(0, 10**12)),
+    stamp=MOMENTS,
+    stale=st.booleans(),
+)
+def test_cache_entries_round_trip_exactly(
+    price: Decimal, change: Decimal | None, volume: int | None, stamp: datetime, stale: bool
+) -> None:
+    quote = Quote(
+        symbol="IBM",
+        price=price,
+        change=change,
+        volume=volume,
+        timestamp=stamp,
+        provider="finnhub",
+        fetched_at=stamp,
+        stale=stale,
+    )
+    entry = Entry(fresh_until=1.5, provider="finnhub", result=quote)
+    decoded = Entry.decode("quote", entry.encode("quote"))
+    assert decoded == entry
+    assert decoded is not None
+    assert isinstance(decoded.result, Quote)
+    assert decoded.result.price == price
+    assert str(decoded.result.price) == str(price)  # exact digits, not a float
+
+
+@settings(max_examples=40)
+@given(offset_hours=st.integers(-14, 14), stamp=MOMENTS)
+def test_models_store_utc(offset_hours: int, stamp: datetime) -> None:
+    local = stamp.astimezone(timezone(timedelta(hours=offset_hours)))
+    one = Decimal(1)
+    bar = Bar(timestamp=local, open=one, high=one, low=one, close=one)
+    assert bar.timestamp.utcoffset() == timedelta(0)
+    assert bar.timestamp == stamp

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import math
+import threading
 import time
 import uuid
 from collections import Counter
@@ -150,6 +151,7 @@ class Core:
         self.l1 = L1(settings.l1_size)
         self.stats: Counter[str] = Counter()
         self._unflushed: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
         self._inflight: dict[str, asyncio.Future[Result]] = {}
         self._transport = transport
         self._prefix = settings.namespace + ":"
@@ -212,12 +214,14 @@ class Core:
 
     # ----- counters ------------------------------------------------------------------
     def _count(self, name: str, amount: int = 1) -> None:
-        self.stats[name] += amount
-        self._unflushed[name] += amount
+        with self._stats_lock:  # the sync fast path counts from callers' threads
+            self.stats[name] += amount
+            self._unflushed[name] += amount
 
     async def flush_stats(self) -> None:
         """Add this process's counters to the shared totals in the store."""
-        pending, self._unflushed = self._unflushed, Counter()
+        with self._stats_lock:
+            pending, self._unflushed = self._unflushed, Counter()
         for name, amount in pending.items():
             try:
                 await self.astore.incr(self._prefix + "stats:" + name, amount)
