@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -144,7 +145,7 @@ class TestBridgeApi:
 
     def test_process_records_for_structured_events(self, clock: _Clock) -> None:
         analyzer = Analyzer(clock=clock, warmup_lines=0, warmup_windows=0)
-        records = [
+        records: list[dict[str, Any]] = [
             {"level": "error", "message": "payment failed for order 12", "context": {"o": 12}},
             {
                 "level": "error",
