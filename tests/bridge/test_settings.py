@@ -75,6 +75,13 @@ class TestSettings:
         assert settings.token is not None
         assert STRONG not in repr(settings)
 
+    def test_unix_home_variable_is_not_switchyard_home(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.delenv("SWITCHYARD_HOME", raising=False)
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert Settings().home == tmp_path / ".local" / "share" / "switchyard"
+
     def test_environ_round_trips(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         settings = Settings(home=tmp_path, port=1234, workers=3, token=SecretStr(STRONG))
         for key, value in settings.environ().items():

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # Field names work as keyword arguments only: an environment variable named `home`
+        # (or `HOME`: matching is case-insensitive) must never be read as SWITCHYARD_HOME.
         populate_by_name=True,
         validate_default=True,
     )
@@ -66,11 +68,11 @@ class Settings(BaseSettings):
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     home: Path = Field(
         default_factory=default_home,
-        validation_alias=AliasChoices("SWITCHYARD_HOME", "home"),
+        validation_alias=AliasChoices("SWITCHYARD_HOME"),
     )
     state_url: SecretStr | None = Field(
         None,
-        validation_alias=AliasChoices("SWITCHYARD_STATE_URL", "state_url"),
+        validation_alias=AliasChoices("SWITCHYARD_STATE_URL"),
         description="Shared state backend; SQLite under home when unset.",
     )
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
@@ -79,11 +81,11 @@ class Settings(BaseSettings):
     log_events_level: Literal["debug", "info", "notice", "warning", "error", "critical"] = "info"
     alerts_rules: Path | None = Field(
         None,
-        validation_alias=AliasChoices("ALERTS_RULES", "alerts_rules"),
+        validation_alias=AliasChoices("ALERTS_RULES"),
         description="Rules file with the channels and actions alert rules may name.",
     )
     alerts_dry_run_actions: bool = Field(
-        False, validation_alias=AliasChoices("ALERTS_DRY_RUN_ACTIONS", "alerts_dry_run_actions")
+        False, validation_alias=AliasChoices("ALERTS_DRY_RUN_ACTIONS")
     )
     log_level: str = "info"
     json_logs: bool = False
