@@ -20,7 +20,7 @@ class TestLock:
             started = time.monotonic()
             with pytest.raises(LockTimeoutError):
                 store.lock("job", ttl=5, blocking_timeout=0).acquire()
-            assert time.monotonic() - started < 1.0
+            assert time.monotonic() - started < 3.0
 
     def test_released_lock_can_be_taken_again(self, store: StateStore) -> None:
         with store.lock("job", ttl=5) as held:

@@ -71,9 +71,9 @@ class TestRetryAndDead:
     def test_retry_reschedules_and_replaces_payload(self, store: StateStore) -> None:
         store.enqueue("q", "n1", b"v1")
         store.claim("q", lease=30)
-        store.retry("q", "n1", available_at=time.time() + 0.15, payload=b"v2")
+        store.retry("q", "n1", available_at=time.time() + 0.6, payload=b"v2")
         assert store.claim("q", lease=30) == []
-        time.sleep(0.25)
+        time.sleep(0.7)
         (item,) = store.claim("q", lease=30)
         assert item.payload == b"v2"
         assert item.attempts == 2
