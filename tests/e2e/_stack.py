@@ -173,6 +173,7 @@ PAGES = {
         f'<p>[switchyard_const_quote symbol="{s}"]</p>'
         for s in ("IBM", "MSFT", "AAPL", "GOOG", "AMZN")
     ),
+    "legacy": '<p>[legacy_price symbol="IBM"] [legacy_price symbol="ZZZNOPE"]</p>',
     "stale": '<p>[switchyard_quote symbol="MSFT"]</p>[switchyard_chart symbol="MSFT" range="1mo"]',
 }
 

@@ -156,9 +156,8 @@ class WordPressSite:
         theme.mkdir()
         for name in ("style.css", "index.php"):
             (theme / name).write_text((HERE / "theme" / name).read_text())
-        (self.content / "mu-plugins" / "switchyard-e2e-probe.php").write_text(
-            (HERE / "switchyard-e2e-probe.php").read_text()
-        )
+        for mu_plugin in ("switchyard-e2e-probe.php", "legacy-migrated.php"):
+            (self.content / "mu-plugins" / mu_plugin).write_text((HERE / mu_plugin).read_text())
         self.prepend.write_text(
             "<?php\n$_SERVER['WORDPRESS_CONFIG'] = " + php_str(self.name) + ";\n"
             "if (PHP_SAPI === 'cli' && !isset($_SERVER['HTTP_HOST'])) {\n"

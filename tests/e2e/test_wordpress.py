@@ -228,6 +228,69 @@ class TestSignedActions:
             assert bridge.delete(f"/v1/alerts/rules/{rule_id}").status_code in (200, 204)
 
 
+def option(stack: Stack, name: str) -> object:
+    """A WordPress option, decoded from JSON (None when missing)."""
+    out = stack.site.php_eval(f"echo wp_json_encode(get_option({php_str(name)}, null));")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class TestMigratedPlugin:
+    """A plugin written as bridge/docs/migration.md shows (tests/e2e/wp/legacy-migrated.php)."""
+
+    def test_quote_call_and_wp_error_mapping(self, stack: Stack) -> None:
+        page = stack.page("legacy")
+        assert page.status_code == 200
+        price = re.findall(r'<span class="legacy-price">([^<]+)</span>', page.text)
+        assert [Decimal(p) for p in price] == [emulated_close(stack, "IBM")]
+        assert 'data-code="switchyard_unknown_symbol"' in page.text
+
+    def test_custom_action_runs_once_per_idempotency_key(self, stack: Stack) -> None:
+        url = f"{stack.site.url}/?rest_route=/switchyard/v1/action"
+        key = f"ntf_{secrets.token_hex(8)}:rebuild"
+        body = json.dumps({"id": key, "action": "rebuild_ticker"}, separators=(",", ":")).encode()
+        before = int(str(option(stack, "legacy_ticker_rebuilds") or 0))
+        first = httpx.post(
+            url, content=body, headers={**signed(stack.action_secret, body), "Idempotency-Key": key}
+        )
+        assert first.status_code == 200, first.text
+        assert first.json()["result"] == {"rebuilt": True, "count": before + 1}
+        # The outbox retries with a fresh signature and the same key: answered, not re-run.
+        retry_headers = signed(stack.action_secret, body, int(time.time()) - 1)
+        retried = httpx.post(url, content=body, headers={**retry_headers, "Idempotency-Key": key})
+        assert retried.status_code == 200, retried.text
+        assert retried.json() == {"ok": True, "duplicate": True}
+        assert int(str(option(stack, "legacy_ticker_rebuilds"))) == before + 1
+
+    def test_alert_notification_reaches_the_switchyard_alert_hook(self, stack: Stack) -> None:
+        rule_id = f"e2e-nvda-{secrets.token_hex(3)}"
+        with stack.bridge.client() as bridge:
+            created = bridge.post(
+                "/v1/alerts/rules",
+                json={
+                    "id": rule_id,
+                    "kind": "price_above",
+                    "symbol": "NVDA",
+                    "threshold": "0.01",
+                    "channels": ["wp"],
+                },
+            )
+            assert created.status_code in (200, 201), created.text
+            time.sleep(1.5)  # the engines' rule refresh, as above
+            assert bridge.get("/v1/quotes/NVDA").status_code == 200
+            deadline = time.monotonic() + 30
+            last: object = None
+            while time.monotonic() < deadline:
+                last = option(stack, "legacy_last_alert")
+                if isinstance(last, dict) and last.get("rule") == rule_id:
+                    break
+                time.sleep(0.5)
+            assert last == {"rule": rule_id, "type": "alert.firing"}, (
+                last,
+                bridge.get("/v1/alerts/history").text[-2000:],
+            )
+            assert bridge.delete(f"/v1/alerts/rules/{rule_id}").status_code in (200, 204)
+
+
 class TestPhpUnit:
     def test_client_unit_and_live_suites_pass(self, stack: Stack) -> None:
         result = self._phpunit(stack, "phpunit.xml.dist")

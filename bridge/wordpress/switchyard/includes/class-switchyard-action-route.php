@@ -14,16 +14,18 @@ use Switchyard\Bridge\Signature;
 /**
  * Verifies X-Switchyard-Timestamp / X-Switchyard-Signature (HMAC-SHA256 over
  * "<timestamp>.<raw body>" with the shared secret, 300 s window), refuses replays
- * (each accepted signature is stored once, atomically, for the window) and runs the action.
+ * (each accepted signature is stored once, atomically, for the window) and runs the action —
+ * once per Idempotency-Key header (remembered for a day), so a delivery the bridge retries
+ * with a fresh signature is answered 200 {"duplicate": true} without running again.
  *
  * Bodies: an alert action, {"id", "action": "flush_cache", "params": {...}, "rule_id",
  * "notification_id"} (the name may also come as {"action": {"name": ...}}); or an alert
- * notification from the bridge's WordPress channel, {"type": "alert.firing", "timestamp",
- * "data": {...}}, handled as the action "alert" (fires the `switchyard_alert` hook with the
- * data — where a monolith used to call wp_mail()).
+ * notification from the bridge's WordPress channel, {"id", "action": "notify", "type":
+ * "alert.firing", "timestamp", "data": {...}} (also accepted without "action"), which fires
+ * the `switchyard_alert` hook with the data and type — where a monolith used to call wp_mail().
  *
  * Built-in actions: flush_cache (alias clear_cache: clears the plugin's cached quotes and
- * charts), ping, alert. Other plugins add their own through the `switchyard_action_handlers`
+ * charts), ping, notify (alias alert). Other plugins add their own through the `switchyard_action_handlers`
  * filter (name => callable(array $payload): array) and watch every action through the
  * `switchyard_action` hook ($name, $payload).
  */
@@ -32,6 +34,9 @@ final class ActionRoute
     public const NAMESPACE = 'switchyard/v1';
     public const ROUTE = '/action';
     public const NONCE_PREFIX = 'switchyard_nonce_';
+    public const IDEMPOTENCY_PREFIX = 'switchyard_idem_';
+    /** How long an Idempotency-Key is remembered (the bridge's outbox retries within this). */
+    public const IDEMPOTENCY_WINDOW = 86400;
     public const LOG_OPTION = 'switchyard_action_log';
 
     public function registerRoute(): void
@@ -94,14 +99,17 @@ final class ActionRoute
         $flush = static function (array $payload): array {
             return ['flushed' => LastGood::flush()];
         };
+        $alert = static function (array $payload): array {
+            $data = isset($payload['data']) && is_array($payload['data']) ? $payload['data'] : [];
+            $type = isset($payload['type']) && is_string($payload['type']) ? $payload['type'] : 'alert.firing';
+            do_action('switchyard_alert', $data, $type);
+            return ['received' => $type];
+        };
         $handlers = apply_filters('switchyard_action_handlers', [
             'flush_cache' => $flush,
             'clear_cache' => $flush,
-            'alert' => static function (array $payload): array {
-                $data = isset($payload['data']) && is_array($payload['data']) ? $payload['data'] : [];
-                do_action('switchyard_alert', $data, (string) $payload['type']);
-                return ['received' => (string) $payload['type']];
-            },
+            'alert' => $alert,
+            'notify' => $alert,
             'ping' => static function (array $payload): array {
                 return ['pong' => true];
             },
@@ -109,7 +117,19 @@ final class ActionRoute
         if (!is_array($handlers) || !isset($handlers[$name]) || !is_callable($handlers[$name])) {
             return new \WP_Error('switchyard_unknown_action', sprintf('action: unknown action "%s".', $name), ['status' => 400]);
         }
-        $result = call_user_func($handlers[$name], $payload);
+        // A delivery the bridge retries (new signature, same key) runs once.
+        $key = (string) $request->get_header('idempotency_key');
+        if ($key !== '' && !self::remember(self::IDEMPOTENCY_PREFIX, $key, self::IDEMPOTENCY_WINDOW)) {
+            return new \WP_REST_Response(['ok' => true, 'duplicate' => true], 200);
+        }
+        try {
+            $result = call_user_func($handlers[$name], $payload);
+        } catch (\Throwable $e) {
+            if ($key !== '') {
+                self::forget(self::IDEMPOTENCY_PREFIX, $key); // let the bridge's retry run it
+            }
+            return new \WP_Error('switchyard_action_failed', sprintf('action "%s" failed.', $name), ['status' => 500]);
+        }
         do_action('switchyard_action', $name, $payload);
         self::audit($name, $payload);
         return new \WP_REST_Response(['ok' => true, 'action' => $name, 'result' => $result], 200);
@@ -121,13 +141,26 @@ final class ActionRoute
      */
     public static function rememberSignature(string $signature, ?int $now = null): bool
     {
+        return self::remember(self::NONCE_PREFIX, strtolower(trim($signature)), Signature::WINDOW, $now);
+    }
+
+    private static function forget(string $prefix, string $value): void
+    {
+        delete_option($prefix . hash('sha256', $value));
+    }
+
+    /**
+     * Store (prefix, value) for $window seconds; false when it is already stored.
+     */
+    private static function remember(string $prefix, string $value, int $window, ?int $now = null): bool
+    {
         global $wpdb;
         $now = $now ?? time();
-        $name = self::NONCE_PREFIX . hash('sha256', strtolower(trim($signature)));
+        $name = $prefix . hash('sha256', $value);
         $wpdb->query($wpdb->prepare(
             "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s AND option_value < %d",
-            $wpdb->esc_like(self::NONCE_PREFIX) . '%',
-            $now - Signature::WINDOW
+            $wpdb->esc_like($prefix) . '%',
+            $now - $window
         ));
         $inserted = $wpdb->query($wpdb->prepare(
             "INSERT IGNORE INTO {$wpdb->options} (option_name, option_value, autoload) VALUES (%s, %s, 'no')",

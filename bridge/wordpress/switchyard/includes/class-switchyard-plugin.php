@@ -66,6 +66,8 @@ final class Plugin
         if (Settings::get('forward_logs')) {
             $this->logs->install();
         }
+        // Other plugins may use \Switchyard\Bridge\* from plugins_loaded on.
+        add_action('plugins_loaded', [Settings::class, 'loadClient'], 0, 0);
         add_action('switchyard_log', [$this->logs, 'event'], 10, 3);
         add_filter('wp_php_error_message', [$this->logs, 'beforeFatalPage'], 1, 1);
         add_action('shutdown', [LastGood::class, 'persist'], 0);
