@@ -57,7 +57,8 @@ class TestAsync:
     def test_blocking_read_does_not_block_the_loop(self, store: StateStore) -> None:
         async def scenario() -> list[tuple[str, bytes]]:
             astore = AsyncStateStore(store)
-            reader = asyncio.create_task(astore.read("s", "$", block=5))
+            old = await astore.publish("s", b"old")
+            reader = asyncio.create_task(astore.read("s", old, block=5))
             await asyncio.sleep(0.1)  # the loop keeps running while the read waits
             await astore.publish("s", b"hello")
             return await asyncio.wait_for(reader, 5)
