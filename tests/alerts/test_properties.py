@@ -255,10 +255,11 @@ class TestPendingAndHysteresis:
                 continue
             # The condition held at every observation of the last `hold` seconds, and the run
             # of true observations began at least `hold` seconds ago.
+            observed = [o for o in seen if o[0] <= at]
+            assert observed[-1][1]  # it holds now
             run_start = at
-            for t, cond in reversed([o for o in seen if o[0] <= at]):
+            for t, cond in reversed(observed):
                 if not cond:
                     break
                 run_start = t
             assert at - run_start >= hold
-            assert seen[[t for t, _ in seen].index(run_start)][1]
