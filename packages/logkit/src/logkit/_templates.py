@@ -83,12 +83,51 @@ _DATE = re.compile(
     r"(?:,?[\s\-/]+\d{4})?(?:[\s:T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:\s+\d{4}\b)?"
 )
 _HAS_MONTH = re.compile(_MONTHS)
-_HAS_DIGIT = re.compile(r"\d")
-# A quantity with its unit is one variable ("1.16 KB", "35 ms", "<1 sec", "97 %").
-_QUANTITY = re.compile(
-    r"(?<![\w.])[<>~]?\d+(?:[.,]\d+)?\s?(?:[KMGTP]i?B|bytes?|[mun]s|µs|sec(?:ond)?s?|s|"
-    r"min(?:ute)?s?|h|hours?|days?|%)(?![\w])"
+_UNITS = frozenset(
+    [
+        "b",
+        "kb",
+        "mb",
+        "gb",
+        "tb",
+        "pb",
+        "kib",
+        "mib",
+        "gib",
+        "tib",
+        "byte",
+        "bytes",
+        "ms",
+        "us",
+        "µs",
+        "ns",
+        "s",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "%",
+    ]
 )
+# Unit tokens as they appear (any case, with trailing punctuation) -> that punctuation.
+_UNIT_FORMS: dict[str, str] = {
+    form + tail: tail
+    for unit in _UNITS
+    for form in {unit, unit.upper(), unit.capitalize(), unit[:-1] + unit[-1].upper()}
+    for tail in ("", ",", ".", ";", ":", ")", "]", "),", ").", ");", "):")
+}
+_APPROX = re.compile(r"[<>~]+(?=<\*>)")
 
 
 _token_cache: dict[str, str] = {}
@@ -115,6 +154,8 @@ def _mask_token(token: str) -> str:
         masked = _KEY_VALUE.sub(_kv_sub, masked)
         masked = _BOOL_VALUE.sub(WILDCARD, masked)
         masked = _DIGITS.sub(WILDCARD, masked)
+        if "<<" in masked or ">" in masked[:1] or "~" in masked:
+            masked = _APPROX.sub("", masked)  # "<1", "~5": approximate numbers
         if masked != WILDCARD and masked.count(WILDCARD) > 1 and not _ONLY_WILD.sub("", masked):
             masked = WILDCARD
     if len(_token_cache) >= _CACHE_LIMIT:
@@ -135,13 +176,16 @@ def tokenize(message: str) -> list[str]:
     """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
     if _HAS_MONTH.search(message):
         message = _DATE.sub(" <*> ", message)
-    if _HAS_DIGIT.search(message):
-        message = _QUANTITY.sub(WILDCARD, message)
     out: list[str] = []
     last = ""
     cached = _token_cache.get
+    units = _UNIT_FORMS
     for raw in message.split():
         token = cached(raw) or _mask_token(raw)
+        if token in units and last.endswith(WILDCARD):
+            # "35 ms", "(1.16 KB)": a quantity and its unit are one variable
+            token = out.pop() + units[token]
+            last = out[-1] if out else ""
         if token in _ANNOTATIONS:
             continue  # "(<*>)": an optional annotation ("(1.16 KB)", "(uid=0)"), not structure
         if token == WILDCARD and last == WILDCARD:
