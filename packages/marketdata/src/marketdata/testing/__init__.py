@@ -21,13 +21,10 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from marketdata.testing._alphavantage import AlphaVantageEmulator
 from marketdata.testing._faults import Fault
-from marketdata.testing._http import (
-    AlphaVantageEmulator,
-    FinnhubEmulator,
-    HTTPEmulator,
-    RecordedCall,
-)
+from marketdata.testing._finnhub import FinnhubEmulator
+from marketdata.testing._http import HTTPEmulator, RecordedCall
 from marketdata.testing._ws import FinnhubWebSocketEmulator
 
 __all__ = [
