@@ -47,6 +47,13 @@ class TestAnalyze:
         assert top["count"] == 2
         assert top["template"] == "Undefined variable <*> in <*> on line <*>"
 
+    def test_no_warmup_reports_every_new_template(self, php_log: Path) -> None:
+        args = ["analyze", str(php_log), "--json", "--warmup-lines", "0", "--warmup-windows", "0"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        kinds = [a["kind"] for a in json.loads(result.stdout)["anomalies"]]
+        assert kinds.count("new_template") == 2
+
     def test_tables_and_state(self, php_log: Path, tmp_path: Path) -> None:
         state = tmp_path / "state.json"
         result = runner.invoke(app, ["analyze", str(php_log), "--state", str(state)])

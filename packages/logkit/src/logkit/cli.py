@@ -41,6 +41,13 @@ err = Console(stderr=True)
 
 Files = Annotated[list[Path], typer.Argument(help="Log files to read.", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+WarmupLines = Annotated[
+    int,
+    typer.Option(help="Entries of a source before its new templates are reported.", min=0),
+]
+WarmupWindows = Annotated[
+    int, typer.Option(help="Windows of a source before spikes are reported.", min=0)
+]
 FormatOpt = Annotated[
     str,
     typer.Option(
