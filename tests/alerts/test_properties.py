@@ -242,20 +242,20 @@ class TestPendingAndHysteresis:
         )
         engine = Engine([r], clock=clock)
         seen: list[tuple[float, bool]] = []  # (time, condition) of each observation
-        notes: list[tuple[float, str]] = []
+        notes: list[tuple[float, str, int]] = []  # (time, status, observations so far)
         for n, (gap, price) in enumerate(steps):
             clock.advance(gap)
             seen.append((clock.now, price > threshold))
             for x in engine.process(Tick("S", price, id=str(n))) + engine.poll():
-                notes.append((clock.now, x.status))
-        kinds = [k for _, k in notes]
+                notes.append((clock.now, x.status, len(seen)))
+        kinds = [k for _, k, _ in notes]
         assert kinds == ["firing", "resolved"] * (len(kinds) // 2) + ["firing"] * (len(kinds) % 2)
-        for at, kind in notes:
+        for at, kind, count in notes:
             if kind != "firing":
                 continue
             # The condition held at every observation of the last `hold` seconds, and the run
             # of true observations began at least `hold` seconds ago.
-            observed = [o for o in seen if o[0] <= at]
+            observed = seen[:count]
             assert observed[-1][1]  # it holds now
             run_start = at
             for t, cond in reversed(observed):
