@@ -45,6 +45,7 @@ from marketdata._faults import (
     UnknownFault,
 )
 from marketdata._keys import ApiKey, redact
+from marketdata._limits import BudgetSpentError, KeyLimits, budget_key
 from marketdata._models import Quote, Tick
 from marketdata._providers import AlphaVantage, Finnhub, Provider, Query, RawResponse, Result
 from statestore import AsyncStateStore, StateStore, StateStoreError
@@ -53,16 +54,11 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from marketdata._settings import MarketDataSettings
+from marketdata._transport import SECRET_PARAMS, SecretParamsTransport
 
 logger = logging.getLogger("marketdata")
 
 _ERROR_TTL = 2.0
-_DENY_TTL = 3600.0
-
-
-def budget_key(namespace: str, provider: str, key: ApiKey, window: float) -> str:
-    """The state-store key of one rate budget (holds the key's hash, never the key)."""
-    return f"{namespace}:rate:{provider}:{key.id}:{int(window)}"
 
 
 def make_providers(settings: MarketDataSettings) -> list[Provider]:
@@ -81,38 +77,6 @@ def make_providers(settings: MarketDataSettings) -> list[Provider]:
         ),
     }
     return [registry[name]() for name in settings.provider_order]
-
-
-_SECRET_PARAMS = "marketdata.secret_params"  # noqa: S105 - an extension name, not a secret
-
-
-class SecretParamsTransport(httpx.AsyncBaseTransport):
-    """Adds secret query parameters (Alpha Vantage's ``apikey``) at the last moment.
-
-    httpx logs, and attaches to errors, the request it built; that request never holds the
-    key. Only the copy handed to the inner transport does.
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Forward a copy of ``request`` with the secret parameters merged into its URL."""
-        secret = request.extensions.get(_SECRET_PARAMS)
-        if secret:
-            extensions = {k: v for k, v in request.extensions.items() if k != _SECRET_PARAMS}
-            request = httpx.Request(
-                request.method,
-                request.url.copy_merge_params(secret),
-                headers=request.headers,
-                stream=request.stream,
-                extensions=extensions,
-            )
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close the inner transport."""
-        await self._inner.aclose()
 
 
 @dataclass
@@ -155,6 +119,7 @@ class Core:
         self._inflight: dict[str, asyncio.Future[Result]] = {}
         self._transport = transport
         self._prefix = settings.namespace + ":"
+        self.limits = KeyLimits(self.astore, settings.namespace, clock, self._count)
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
@@ -382,7 +347,7 @@ class Core:
             return None
         for key in keys:
             endpoint = provider.build(query, key, self._now()).endpoint
-            denied, rest = await self._resting(name, key, query, endpoint)
+            denied, rest = await self.limits.resting(name, key, query.kind, endpoint)
             if denied:
                 outcome.reasons[name] = "key refused access to this data earlier"
                 outcome.only_limits = False
@@ -393,17 +358,19 @@ class Core:
                 continue
             try:
                 return await self._call_with_retries(provider, key, query)
-            except _BudgetSpentError as spent:
+            except BudgetSpentError as spent:
                 outcome.reasons[name] = "rate budget spent"
                 outcome.retry_after = min(outcome.retry_after, spent.retry_after)
             except LimitFault as fault:
                 pause = fault.retry_after if fault.retry_after is not None else None
                 pause = pause if pause is not None else self.settings.key_rest
-                await self._rest(name, key, pause, endpoint if fault.scope == "endpoint" else "")
+                await self.limits.rest(
+                    name, key, pause, endpoint if fault.scope == "endpoint" else ""
+                )
                 outcome.reasons[name] = f"limit answer: {fault.reason}"
                 outcome.retry_after = min(outcome.retry_after, pause)
             except AccessFault as fault:
-                await self._deny(name, key, query)
+                await self.limits.deny(name, key, query.kind)
                 outcome.reasons[name] = f"access refused: {fault.reason}"
                 outcome.only_limits = False
             except UnknownFault as fault:
@@ -418,55 +385,6 @@ class Core:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)
-
-    async def _resting(
-        self, name: str, key: ApiKey, query: Query, endpoint: str
-    ) -> tuple[bool, float | None]:
-        """(denied, seconds resting): 401/403 deny a key a kind of data for an hour; limit
-        answers rest the key (or, for Alpha Vantage's ``Information``, the key's endpoint)."""
-        base = f"{self._prefix}rest:{name}:{key.id}"
-        denied = await self.astore.get(f"{self._prefix}deny:{name}:{key.id}:{query.kind}")
-        if denied is not None:
-            return True, None
-        longest: float | None = None
-        for until in (await self.astore.get(base), await self.astore.get(f"{base}:{endpoint}")):
-            if until is None:
-                continue
-            try:
-                left = max(0.0, float(until) - self.clock())
-            except ValueError:
-                continue
-            longest = left if longest is None else max(longest, left)
-        return False, longest
-
-    async def _rest(self, name: str, key: ApiKey, seconds: float, endpoint: str = "") -> None:
-        seconds = max(seconds, 0.001)
-        self._count(f"key_rests:{name}")
-        until = str(self.clock() + seconds).encode()
-        suffix = f":{endpoint}" if endpoint else ""
-        await self.astore.set(f"{self._prefix}rest:{name}:{key.id}{suffix}", until, ttl=seconds)
-
-    async def _deny(self, name: str, key: ApiKey, query: Query) -> None:
-        await self.astore.set(
-            f"{self._prefix}deny:{name}:{key.id}:{query.kind}", b"1", ttl=_DENY_TTL
-        )
-
-    async def _take_budget(self, provider: Provider, key: ApiKey) -> None:
-        """Consume one call from every budget of the key, or raise ``_BudgetSpentError``."""
-        name = provider.name
-        windows = provider.limits
-        for limit, window in windows:
-            decision = await self.astore.peek(
-                budget_key(self.settings.namespace, name, key, window), limit=limit, window=window
-            )
-            if not decision.allowed:
-                raise _BudgetSpentError(decision.retry_after)
-        for limit, window in windows:
-            decision = await self.astore.hit(
-                budget_key(self.settings.namespace, name, key, window), limit=limit, window=window
-            )
-            if not decision.allowed:
-                raise _BudgetSpentError(decision.retry_after)
 
     async def _call_with_retries(self, provider: Provider, key: ApiKey, query: Query) -> Result:
         retrying = AsyncRetrying(
@@ -501,7 +419,7 @@ class Core:
         return self._client
 
     async def _call(self, provider: Provider, key: ApiKey, query: Query) -> Result:
-        await self._take_budget(provider, key)
+        await self.limits.take(provider, key)
         now = datetime.fromtimestamp(self.clock(), tz=UTC)
         request = provider.build(query, key, now)
         started = time.perf_counter()
@@ -512,7 +430,7 @@ class Core:
                 provider.base_url + request.path,
                 params=request.params,
                 headers=request.headers,
-                extensions={_SECRET_PARAMS: request.secret_params},
+                extensions={SECRET_PARAMS: request.secret_params},
             )
             body = await response.aread()
             status = response.status_code
@@ -624,9 +542,3 @@ class Core:
                         }
                     )
         return {"totals": totals, "limits": limits}
-
-
-class _BudgetSpentError(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate budget spent, retry after {retry_after:.1f} s")
-        self.retry_after = retry_after
