@@ -38,6 +38,12 @@ class JsonNumber(str):
         return float(self)
 
 
+class ParsedNumber(JsonNumber):
+    """A ``JsonNumber`` made by docconv's own JSON parser: known valid, written without checks."""
+
+    __slots__ = ()
+
+
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
@@ -101,7 +107,7 @@ def number_text(value: Any) -> str | None:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"{value!r} is not a JSON number")
         return float.__repr__(value)
-    if kind is JsonNumber:
+    if kind is JsonNumber or kind is ParsedNumber:
         if JSON_NUMBER.fullmatch(value) is None:
             raise ValueError(f"{str(value)!r} is not a JSON number")
         return str(value)

@@ -436,7 +436,7 @@ class ReadableWriter:
 
     @staticmethod
     def _text(value: Any, path: str) -> str:
-        if type(value) is str or type(value) is JsonNumber:
+        if type(value) is str or isinstance(value, JsonNumber):
             text = str(value)
         elif value is True or value is False:
             text = "true" if value else "false"

@@ -20,7 +20,7 @@ from docconv._exceptions import (
     MalformedJSONError,
     MalformedXMLError,
 )
-from docconv._jsontext import JsonNumber, Tree
+from docconv._jsontext import ParsedNumber, Tree
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -252,8 +252,8 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER_LEXICAL = json.JSONDecoder(
-    parse_float=JsonNumber,
-    parse_int=JsonNumber,
+    parse_float=ParsedNumber,
+    parse_int=ParsedNumber,
     parse_constant=_no_constants,
     object_pairs_hook=_pairs,
 )

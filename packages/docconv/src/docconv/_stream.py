@@ -276,7 +276,9 @@ def iter_json_values(
             except RecursionError:
                 raise LimitExceededError("refused: JSON nested too deeply") from None
             # a top-level number (or literal) may continue in the next chunk: "1" then "2.5"
-            scalar = type(value) is JsonNumber or value is True or value is False or value is None
+            scalar = (
+                isinstance(value, JsonNumber) or value is True or value is False or value is None
+            )
             if scalar and (end == len(buf) or buf[end] in _NUMBER_CHARS) and more():
                 continue
             break

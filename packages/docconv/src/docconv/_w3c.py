@@ -21,6 +21,7 @@ from docconv._jsontext import (
     JSON_NUMBER,
     JsonNumber,
     Node,
+    ParsedNumber,
     encode_json_string,
     escape_attr,
     escape_text,
@@ -38,6 +39,8 @@ W3C_TAGS = frozenset({_MAP, _ARRAY, _STRING, _NUMBER, _BOOLEAN, _NULL})
 NumberMode = Literal["lexical", "native", "decimal"]
 
 _SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\\\\\ufffe\uffff\ud800-\udfff]")
+# _SPECIAL plus the characters XML text must escape: a string without any is written as is
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\\\\\ufffe\uffff\ud800-\udfff&<>]")
 _SHORT = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -95,10 +98,11 @@ class W3CEncoder:
         max_depth: deepest nesting allowed.
     """
 
-    __slots__ = ("max_depth",)
+    __slots__ = ("_keys", "max_depth")
 
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
+        self._keys: dict[str, str] = {}
 
     def encode(self, value: Any, out: list[str], *, declare: bool = True) -> None:
         """Append the XML of ``value`` to ``out``.
@@ -114,17 +118,30 @@ class W3CEncoder:
         """
         self._value(value, out, f' xmlns="{NS}"' if declare else "", 0)
 
+    def _key(self, key: Any) -> str:
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise UnrepresentableError(f"object key {key!r} is not a string", path=f"/{key!r}")
+            key = str(key)
+        if _SPECIAL.search(key) is not None:
+            attr = f' key="{escape_attr(w3c_escape(key))}" escaped-key="true"'
+        else:
+            attr = f' key="{escape_attr(key)}"'
+        if len(self._keys) < 65536:  # keys repeat across records: cache their attribute text
+            self._keys[key] = attr
+        return attr
+
     def _value(self, value: Any, out: list[str], attrs: str, depth: int) -> None:
         kind = type(value)
         if kind is str:
-            if _SPECIAL.search(value) is not None:
+            if _UNSAFE.search(value) is None:
+                out.append(f"<string{attrs}>{value}</string>" if value else f"<string{attrs}/>")
+            elif _SPECIAL.search(value) is not None:
                 out.append(
                     f'<string{attrs} escaped="true">{escape_text(w3c_escape(value))}</string>'
                 )
-            elif value:
-                out.append(f"<string{attrs}>{escape_text(value)}</string>")
             else:
-                out.append(f"<string{attrs}/>")
+                out.append(f"<string{attrs}>{escape_text(value)}</string>")
         elif kind is dict:
             if not value:
                 out.append(f"<map{attrs}/>")
@@ -132,22 +149,21 @@ class W3CEncoder:
             if depth >= self.max_depth:
                 raise LimitExceededError(f"refused: JSON nested deeper than {self.max_depth}")
             out.append(f"<map{attrs}>")
-            key: Any
+            keys = self._keys
+            depth += 1
             for key, item in value.items():
-                if type(key) is not str:
-                    if not isinstance(key, str):
-                        raise UnrepresentableError(
-                            f"object key {key!r} is not a string", path=f"/{key!r}"
-                        )
-                    key = str(key)
-                if _SPECIAL.search(key) is not None:
-                    key_attr = f' key="{escape_attr(w3c_escape(key))}" escaped-key="true"'
+                key_attr = keys.get(key) or self._key(key)
+                # strings and parsed numbers inline: most members of data documents
+                item_kind = type(item)
+                if item_kind is str and item and _UNSAFE.search(item) is None:
+                    out.append(f"<string{key_attr}>{item}</string>")
+                elif item_kind is ParsedNumber:
+                    out.append(f"<number{key_attr}>{item}</number>")
                 else:
-                    key_attr = f' key="{escape_attr(key)}"'
-                try:
-                    self._value(item, out, key_attr, depth + 1)
-                except MappingError as exc:
-                    raise _prefixed(exc, key) from None
+                    try:
+                        self._value(item, out, key_attr, depth)
+                    except MappingError as exc:
+                        raise _prefixed(exc, key) from None
             out.append("</map>")
         elif kind is list or kind is tuple:
             if not value:
@@ -162,6 +178,8 @@ class W3CEncoder:
                 except MappingError as exc:
                     raise _prefixed(exc, str(index)) from None
             out.append("</array>")
+        elif kind is ParsedNumber:
+            out.append(f"<number{attrs}>{value}</number>")
         elif value is True:
             out.append(f"<boolean{attrs}>true</boolean>")
         elif value is False:
