@@ -44,7 +44,7 @@ def test_quote_json_with_a_failure_exits_1(emu: ProviderEmulators) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert [q["symbol"] for q in data["quotes"]] == ["IBM"]
-    assert data["errors"]["ZZZX"]["code"] == "UnknownSymbolError"
+    assert data["errors"]["ZZZX"]["code"] == "unknown_symbol"
     assert isinstance(data["quotes"][0]["price"], str)  # decimals as strings
 
 

@@ -622,3 +622,20 @@ def test_sync_client_refuses_reentry_from_its_callbacks(
         md.quote("AAPL")
     assert len(errors) == 1
     assert "AsyncMarketData" in str(errors[0])
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "builtin"),
+    [
+        (UnknownSymbolError("X"), "unknown_symbol", LookupError),
+        (RateLimitedError("x", retry_after=1), "rate_limited", Exception),
+        (ProviderUnavailableError("x"), "provider_unavailable", ConnectionError),
+        (InvalidRequestError("x"), "invalid_request", ValueError),
+    ],
+)
+def test_errors_have_codes_and_builtin_bases(
+    error: MarketDataError, code: str, builtin: type[Exception]
+) -> None:
+    assert error.code == code
+    assert isinstance(error, builtin)
+    assert isinstance(error, MarketDataError)

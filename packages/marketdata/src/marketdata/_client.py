@@ -152,6 +152,10 @@ class AsyncMarketData:
             bus=EventBus(self.store),
         )
 
+    def __repr__(self) -> str:
+        names = [p.name for p in self._core.providers]
+        return f"{type(self).__name__}(providers={names}, store={self.store!r})"
+
     @property
     def core(self) -> Core:
         """The engine (for ``MarketData`` and the streaming client)."""
@@ -357,6 +361,10 @@ class MarketData:
             raise
         self.settings = self._async.settings
         self.store = self._async.store
+
+    def __repr__(self) -> str:
+        names = [p.name for p in self._async.core.providers]
+        return f"{type(self).__name__}(providers={names}, store={self.store!r})"
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._closed:

@@ -18,6 +18,8 @@ exception escapes the package::
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = [
     "ConfigurationError",
     "InsecureSecretsFileError",
@@ -30,11 +32,19 @@ __all__ = [
 
 
 class MarketDataError(Exception):
-    """Base class of every error raised by ``marketdata`` at runtime."""
+    """Base class of every error raised by ``marketdata`` at runtime.
+
+    Attributes:
+        code: A stable machine-readable code (the bridge's error codes).
+    """
+
+    code: ClassVar[str] = "internal"
 
 
 class ConfigurationError(MarketDataError, ValueError):
     """Raised when settings or a key source (secrets file, Vault) cannot be used."""
+
+    code: ClassVar[str] = "configuration"
 
 
 class InsecureSecretsFileError(ConfigurationError, PermissionError):
@@ -44,6 +54,8 @@ class InsecureSecretsFileError(ConfigurationError, PermissionError):
 class InvalidRequestError(MarketDataError, ValueError):
     """Raised when a call's arguments are invalid (unknown interval, start after end, ...)."""
 
+    code: ClassVar[str] = "invalid_request"
+
 
 class UnknownSymbolError(MarketDataError, LookupError):
     """Raised when the providers that answered do not know the symbol.
@@ -51,6 +63,8 @@ class UnknownSymbolError(MarketDataError, LookupError):
     Attributes:
         symbol: The symbol as asked.
     """
+
+    code: ClassVar[str] = "unknown_symbol"
 
     def __init__(self, symbol: str, message: str | None = None) -> None:
         self.symbol = symbol
@@ -64,6 +78,8 @@ class RateLimitedError(MarketDataError):
         retry_after: Seconds after which a retry can succeed.
     """
 
+    code: ClassVar[str] = "rate_limited"
+
     def __init__(self, message: str, *, retry_after: float) -> None:
         self.retry_after = max(0.0, float(retry_after))
         super().__init__(f"{message} (retry after {self.retry_after:.0f} s)")
@@ -75,6 +91,8 @@ class ProviderUnavailableError(MarketDataError, ConnectionError):
     Attributes:
         reasons: One short reason per provider tried (never containing a key).
     """
+
+    code: ClassVar[str] = "provider_unavailable"
 
     def __init__(self, message: str, *, reasons: dict[str, str] | None = None) -> None:
         self.reasons = dict(reasons or {})

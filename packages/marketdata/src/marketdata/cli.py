@@ -131,9 +131,7 @@ def quote(
     if as_json:
         payload: dict[str, Any] = {
             "quotes": [q.model_dump(mode="json") for q in batch.quotes.values()],
-            "errors": {
-                s: {"code": type(e).__name__, "message": str(e)} for s, e in batch.errors.items()
-            },
+            "errors": {s: {"code": e.code, "message": str(e)} for s, e in batch.errors.items()},
         }
         _print_json(payload)
     else:
