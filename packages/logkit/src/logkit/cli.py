@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -115,14 +115,19 @@ def analyze(
         Path | None,
         typer.Option(help="JSON state to start from and save to (learned templates/baselines)."),
     ] = None,
+    warmup_lines: WarmupLines = 200,
+    warmup_windows: WarmupWindows = 3,
 ) -> None:
     """Report top templates, new templates and anomalies (new, spikes, error bursts)."""
     chosen = _check_format(fmt)
+    options: dict[str, Any] = {
+        "window": window,
+        "warmup_lines": warmup_lines,
+        "warmup_windows": warmup_windows,
+    }
     try:
         analyzer = (
-            Analyzer.load(state, window=window)
-            if state and state.exists()
-            else Analyzer(window=window)
+            Analyzer.load(state, **options) if state and state.exists() else Analyzer(**options)
         )
     except LogkitError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -265,16 +270,27 @@ def tail(
     interval: Annotated[float, typer.Option(help="Polling interval, seconds.", min=0.05)] = 0.5,
     echo: Annotated[bool, typer.Option(help="Print every line too, not just anomalies.")] = False,
     window: Annotated[float, typer.Option(help="Window for rates, in seconds.", min=1)] = 60.0,
+    warmup_lines: WarmupLines = 200,
+    warmup_windows: WarmupWindows = 3,
 ) -> None:
     """Follow files (rotation and truncation survived) and print anomalies as they happen."""
     chosen = _check_format(fmt)
     positions = state / "positions.json" if state else None
     learned = state / "analyzer.json" if state else None
-    analyzer = (
-        Analyzer.load(learned, window=window)
-        if learned and learned.exists()
-        else Analyzer(window=window)
-    )
+    options: dict[str, Any] = {
+        "window": window,
+        "warmup_lines": warmup_lines,
+        "warmup_windows": warmup_windows,
+    }
+    try:
+        analyzer = (
+            Analyzer.load(learned, **options)
+            if learned and learned.exists()
+            else Analyzer(**options)
+        )
+    except LogkitError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     follower = Follower(files, state_path=positions, start_at="start" if from_start else "end")
     last_save = time.monotonic()
     try:
