@@ -85,7 +85,7 @@ class TestXmlRecords:
             finally:
                 tracemalloc.stop()
 
-        small, large = count(200), count(20_000)  # about 50 kB and 5 MB of XML
+        small, large = count(100), count(5_000)  # about 25 kB and 1.3 MB of XML
         assert 0 < large < small * 3 + 512 * 1024
 
     def test_attacks_and_errors_while_streaming(self) -> None:
