@@ -5,6 +5,9 @@ Brings up the end-to-end stack (Redis, provider emulators, `bridge serve`, Maria
 
 - baseline: a page with five `[switchyard_const_quote]` shortcodes that return constant markup;
 - bridge:   the same page with five `[switchyard_quote]` shortcodes (one /v1/quotes call, warm);
+- warnings: the bridge page raising two PHP warnings and one log event, with forwarding off
+            and on: the difference is what the post to /v1/logs costs the visitor (php -S has
+            no fastcgi_finish_request, so the visitor waits for it: the worst case);
 - stale:    the bridge page while the bridge is stopped (last good values from transients).
 
 Prints median / p90 per page and the ratio and difference against the baseline. Needs the Debian
@@ -50,14 +53,25 @@ def _time(client: httpx.Client, url: str, must_contain: str) -> float:
 def _measure(stack: Stack) -> dict[str, list[float]]:
     const_url = stack.site.page_url(stack.pages["five_const"])
     bridge_url = stack.site.page_url(stack.pages["five"])
-    samples: dict[str, list[float]] = {"baseline (constant)": [], "bridge (warm)": []}
+    noisy_url = f"{bridge_url}&switchyard_probe=warning&sku=1"
+    quiet_url = f"{noisy_url}&forward=0"
+    samples: dict[str, list[float]] = {
+        "baseline (constant)": [],
+        "bridge (warm)": [],
+        "+ 2 warnings, not sent": [],
+        "+ 2 warnings, sent": [],
+    }
     with httpx.Client(timeout=30) as client:
         for _ in range(WARMUP):
             _time(client, const_url, "123.45")
             _time(client, bridge_url, "switchyard-price")
+            _time(client, noisy_url, "switchyard-price")
+            _time(client, quiet_url, "switchyard-price")
         for _ in range(ROUNDS):
             samples["baseline (constant)"].append(_time(client, const_url, "123.45"))
             samples["bridge (warm)"].append(_time(client, bridge_url, "switchyard-price"))
+            samples["+ 2 warnings, not sent"].append(_time(client, quiet_url, "switchyard-price"))
+            samples["+ 2 warnings, sent"].append(_time(client, noisy_url, "switchyard-price"))
         stack.bridge.stop()
         try:
             stale: list[float] = []

@@ -18,6 +18,12 @@ if (!defined('WPINC')) {
  */
 add_action('init', static function (): void {
     $probe = isset($_GET['switchyard_probe']) ? (string) $_GET['switchyard_probe'] : '';
+    if (isset($_GET['forward']) && $_GET['forward'] === '0') {
+        // Same page, same warnings, nothing sent: the benchmark's measure of what sending costs.
+        add_filter('option_switchyard_settings', static function ($value): array {
+            return array_merge(is_array($value) ? $value : [], ['forward_logs' => false]);
+        });
+    }
     if ($probe === 'warning') {
         $sku = isset($_GET['sku']) ? (int) $_GET['sku'] : 1;
         $stock = ['sku_0' => 3];
