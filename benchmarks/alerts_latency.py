@@ -138,7 +138,7 @@ def main() -> None:
         f"{p99 * 1000:.1f} ms",
         f"{30 / p50:,.0f}x sooner",
     )
-    Console().print(table)
+    Console(width=120).print(table)
     Console().print(
         f"mean {statistics.fmean(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
     )
