@@ -300,7 +300,7 @@ def tail(
             for line in batch:
                 by_file.setdefault(line.path, []).append(line.text)
                 if echo:
-                    out.print(line.text, markup=False, highlight=False)
+                    sys.stdout.write(line.text + "\n")
             for path, lines in by_file.items():
                 for anomaly in analyzer.feed(lines, source=Path(path).name, fmt=chosen):
                     _print_anomaly(anomaly, json_out)
@@ -331,7 +331,9 @@ def _print_anomaly(anomaly: Anomaly, json_out: bool) -> None:
         f"[{colour}]{when} {anomaly.kind}[/{colour}] {anomaly.source} "
         f"count={anomaly.count} baseline={anomaly.baseline:.2f}  {anomaly.template}",
         highlight=False,
+        soft_wrap=True,
     )
+    sys.stdout.flush()
 
 
 @app.command()
