@@ -65,3 +65,18 @@ def test_the_syntax_checker_catches_php8_syntax(tmp_path: Path) -> None:
     assert result.returncode == 1
     for reason in ("nullsafe", "union type", "mixed", "match expression", "strict_types"):
         assert reason in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("phpunit") is None, reason="phpunit is not installed")
+def test_phpunit_unit_suite() -> None:
+    """The PHP client's unit suite (no bridge needed: signing, URLs, error mapping, chart)."""
+    result = subprocess.run(
+        ["phpunit", "-c", str(REPO / "bridge" / "php" / "phpunit.xml.dist"), "--testsuite", "unit"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO / "bridge" / "php",
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "OK (" in result.stdout, result.stdout[-2000:]
