@@ -294,6 +294,18 @@ class TestStateMachine:
         assert statuses(out + later) == ["r:firing", "r:firing"]
         assert later[0].summary == "IBM price 102 is above 100"
 
+    def test_reset_rearms_a_spent_once_rule(self, clock: FakeClock) -> None:
+        engine = Engine(
+            [rule(kind="cross_up", symbol="IBM", level=100, trigger={"mode": "once"})], clock=clock
+        )
+        engine.process_many([tick("IBM", 99), tick("IBM", 101), tick("IBM", 99)])
+        assert engine.states()["r"].spent
+        engine.reset("r")
+        assert "r" not in engine.states()
+        assert len(engine.process(tick("IBM", 101))) == 1
+        with pytest.raises(KeyError):
+            engine.reset("nope")
+
     def test_every_with_cooldown(self, clock: FakeClock) -> None:
         engine = Engine(
             [rule(kind="cross_up", symbol="IBM", level=100, trigger={"cooldown": "5m"})],

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from alerts._events import Anomaly, Event, HealthEvent, LogEvent, Tick, _digest
+from alerts._exceptions import UnknownRuleError
 from alerts._index import MinMaxWindow, SymbolBook
 from alerts._notification import Notification, RuleState, notification_id, utc
 from alerts._rules import (
@@ -38,7 +39,6 @@ from alerts._rules import (
     PriceChannelRule,
     Rule,
     VolumeSpikeRule,
-    rule_to_dict,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ _LEVEL_ALIASES = {"warn": "warning", "err": "error", "crit": "critical", "fatal"
 
 def rule_revision(rule: Rule) -> str:
     """Return a short digest of a rule's content; an edited rule gets new idempotency keys."""
-    raw = json.dumps(rule_to_dict(rule), sort_keys=True, separators=(",", ":"))
+    raw = rule.model_dump_json(by_alias=True)  # field order is fixed by the model: stable
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
@@ -148,6 +148,32 @@ class Engine:
         with self._lock:
             st = self._states.get(rule_id)
             return RuleState.from_json(st.to_json()) if st else RuleState()
+
+    def states(self) -> dict[str, RuleState]:
+        """Return (copies of) the states of the rules that are not idle, by rule id."""
+        with self._lock:
+            return {
+                rid: RuleState.from_json(st.to_json())
+                for rid, st in self._states.items()
+                if rid in self._rules and not st.is_default
+            }
+
+    def reset(self, rule_id: str) -> None:
+        """Forget one rule's state: re-arms a spent ``once`` rule, clears cooldowns.
+
+        Raises:
+            UnknownRuleError: no such rule is loaded.
+        """
+        with self._lock:
+            comp = self._rules.get(rule_id)
+            if comp is None:
+                raise UnknownRuleError(rule_id)
+            self._states.pop(rule_id, None)
+            self._active.discard(rule_id)
+            for book in self._books.values():
+                book.active.discard(rule_id)
+            self._dirty.add(rule_id)
+            self._prime(comp)
 
     def set_rules(self, rules: Iterable[Rule]) -> None:
         """Replace the rule set; rules whose content did not change keep their state.
