@@ -120,6 +120,8 @@ class TestInspect:
         result = runner.invoke(app, ["history", "--state-url", url, "--json"])
         assert [e["event"] for e in json.loads(result.output)] == ["accepted", "accepted"]
         assert runner.invoke(app, ["history", "--state-url", url]).exit_code == 0
+        only = runner.invoke(app, ["history", "--state-url", url, "--rule", "nope", "--json"])
+        assert json.loads(only.output) == []
 
 
 @pytest.mark.slow

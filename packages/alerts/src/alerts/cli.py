@@ -143,6 +143,12 @@ def check(
         console.print(
             "actions: " + ", ".join(f"{k} ({v.type})" for k, v in document.actions.items())
         )
+    silent = [r.id for r in document.rules if not r.channels and not r.actions]
+    if silent:
+        console.print(
+            f"note: {', '.join(silent)} send(s) nowhere (no channels or actions): "
+            "notifications go to `alerts history` only"
+        )
     if events is not None:
         console.print(f"simulation: {len(simulated)} notification(s)")
         for note in simulated:
@@ -284,14 +290,17 @@ def _when(ts: float | None) -> str:
 def history(
     state_url: StateURL = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest entries to show.")] = 50,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule's entries.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Show the alert history: accepted, delivered, retried, rate-limited and dead deliveries."""
     store = _open_store(state_url)
     try:
-        entries = Outbox(store).history(limit)
+        entries = Outbox(store).history(10_000 if rule else limit)
     finally:
         store.close()
+    if rule:
+        entries = [e for e in entries if e.get("rule_id") == rule][-limit:]
     if as_json:
         typer.echo(json.dumps(entries, indent=2, default=str))
         return
