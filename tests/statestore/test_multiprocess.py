@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
@@ -35,6 +36,26 @@ class TestAcrossProcesses:
         allowed = [f.result(timeout=120) for f in futures]
         # 240 attempts against a budget of 50 in a window longer than the test: exactly 50 pass.
         assert sum(allowed) == 50
+
+    def test_sliding_window_holds_across_processes(
+        self, store_url: str, pool: ProcessPoolExecutor
+    ) -> None:
+        limit, window, seconds = 5, 0.3, 1.5
+        futures = [
+            pool.submit(workers.timed_hits, store_url, "slide", seconds, limit, window)
+            for _ in range(PROCESSES)
+        ]
+        hits = sorted(h for f in futures for h in f.result(timeout=120))
+        # Each admission happened somewhere in its (before, after) interval. If limit + 1
+        # consecutive admissions fit, intervals included, inside one window, the limit was
+        # certainly exceeded.
+        for i in range(len(hits) - limit):
+            group = hits[i : i + limit + 1]
+            span = max(after for _, after in group) - group[0][0]
+            assert span >= window, f"{limit + 1} admissions within {span:.3f}s < {window}s"
+        # Over the whole span, covered by ceil(span / window) + 1 windows, no more can pass.
+        span = max(after for _, after in hits) - hits[0][0]
+        assert limit <= len(hits) <= limit * (math.ceil(span / window) + 1), (len(hits), span)
 
     def test_each_queue_item_is_claimed_by_exactly_one_process(
         self, store_url: str, pool: ProcessPoolExecutor

@@ -49,3 +49,21 @@ def publish_many(url: str, stream: str, publisher: int, count: int) -> list[str]
     keys = [parse_stream_id(i) for i in ids]
     assert keys == sorted(keys), "ids of one publisher went backwards"
     return ids
+
+
+def timed_hits(
+    url: str, key: str, seconds: float, limit: int, window: float
+) -> list[tuple[float, float]]:
+    """Hit for ``seconds``; return ``(before, after)`` wall times around each admitted hit."""
+    admitted: list[tuple[float, float]] = []
+    with open_store(url) as store:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            before = time.time()
+            allowed = store.hit(key, limit=limit, window=window).allowed
+            after = time.time()
+            if allowed:
+                admitted.append((before, after))
+            else:
+                time.sleep(0.002)
+    return admitted
