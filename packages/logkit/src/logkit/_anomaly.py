@@ -452,7 +452,7 @@ class Analyzer:
             rate.samples.append(sample)
         # Error bursts need only a warm source (no errors before is a fine baseline);
         # rate spikes need a learned baseline of their own.
-        if rate.fired or not warm or (not error and rate.windows < self.warmup_windows):
+        if rate.fired or not warm or (not error and rate.windows < max(self.warmup_windows, 1)):
             return False
         floor = self.error_min_count if error else self.min_count
         base = rate.baseline
