@@ -300,6 +300,13 @@ class TestWordPress:
         with pytest.raises(SignatureVerificationError, match="replay"):
             verifier.verify(request.headers, request.body)
 
+    def test_scheme_matches_the_stripe_style_vector(self, alerts_fixtures: Path) -> None:
+        # Same construction as Stripe's v1: hex HMAC-SHA256 of "<t>.<payload>", key = the
+        # secret's UTF-8 bytes; only the header layout differs.
+        v = json.loads((alerts_fixtures / "stripe_signature_vector.json").read_text())
+        expected = v["Stripe-Signature"].split("v1=")[1]
+        assert sign_wordpress(v["secret"], v["t"], v["payload"]) == f"sha256={expected}"
+
     def test_signature_is_hmac_of_timestamp_dot_body(self) -> None:
         import hashlib
         import hmac
@@ -386,6 +393,35 @@ class TestEmail:
         handler.reply = reply
         with pytest.raises(error):
             EmailChannel("mail", "127.0.0.1", port, "a@x.org", ["b@x.org"]).send(note())
+
+
+class TestGeneric429:
+    @pytest.mark.parametrize(
+        "make",
+        [
+            pytest.param(lambda url: WebhookChannel("w", url, SECRET), id="webhook"),
+            pytest.param(lambda url: WordPressChannel("wp", url, "s"), id="wordpress"),
+        ],
+    )
+    def test_retry_after_header(self, receiver: Receiver, make: Any) -> None:
+        receiver.script.append(Answer(429, {"Retry-After": "120"}, b"slow down"))
+        with pytest.raises(ChannelRateLimitedError) as info:
+            make(receiver.url).send(note())
+        assert info.value.retry_after == 120
+
+    @pytest.mark.parametrize(
+        ("status", "error"),
+        [
+            pytest.param(503, ChannelTransientError, id="503"),
+            pytest.param(408, ChannelTransientError, id="408"),
+            pytest.param(401, ChannelPermanentError, id="401"),
+            pytest.param(301, ChannelPermanentError, id="redirect"),
+        ],
+    )
+    def test_status_mapping(self, receiver: Receiver, status: int, error: type[Exception]) -> None:
+        receiver.script.append(Answer(status, {}, b""))
+        with pytest.raises(error):
+            WebhookChannel("w", receiver.url, SECRET).send(note())
 
 
 class TestRetryAfter:
