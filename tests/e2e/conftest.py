@@ -11,7 +11,7 @@ from tests.e2e._procs import require_binaries
 from tests.e2e._stack import BINARIES, Stack, build_stack, start_stack, stop_stack
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator, Iterator
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +38,23 @@ def stack(
             yield built
         finally:
             stop_stack(built)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, attach the end of the bridge's, PHP's and WordPress's logs to the report."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if report.failed and isinstance(stack, Stack):
+        logs = {
+            "bridge.log": stack.bridge.root / "bridge.log",
+            "php-server.log": stack.site.root / "php-server.log",
+            "debug.log": stack.site.debug_log,
+        }
+        for name, path in logs.items():
+            if path.exists():
+                tail = "\n".join(path.read_text(errors="replace").splitlines()[-30:])
+                report.sections.append((f"e2e {name} (last 30 lines)", tail))
+    return report
