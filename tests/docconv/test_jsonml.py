@@ -95,6 +95,35 @@ class TestForm:
         assert c14n(json_to_xml(json.dumps(value), mapping="jsonml")) == c14n(xml)
 
 
+class TestEncodings:
+    @pytest.mark.parametrize(
+        "data",
+        [
+            pytest.param(
+                '<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>', id="str-latin1-decl"
+            ),
+            pytest.param(
+                '<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>'.encode("latin-1"), id="latin1"
+            ),
+            pytest.param("<a>é</a>".encode("utf-16"), id="utf16"),
+            pytest.param(b"\xef\xbb\xbf<a>\xc3\xa9</a>", id="utf8-bom"),
+        ],
+    )
+    def test_any_declared_encoding_is_read(self, data: str | bytes) -> None:
+        assert xml_to_value(data) == ["#document", ["a", "é"]]
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            pytest.param('\ufeff{"a": "é"}', id="str-bom"),
+            pytest.param('{"a": "é"}'.encode("utf-16"), id="utf16"),
+            pytest.param(b'\xef\xbb\xbf{"a": "\xc3\xa9"}', id="utf8-bom"),
+        ],
+    )
+    def test_json_encodings(self, data: str | bytes) -> None:
+        assert xml_to_value(json_to_xml(data)) == {"a": "é"}
+
+
 class TestWriterChecks:
     @pytest.mark.parametrize(
         ("value", "error"),

@@ -279,7 +279,7 @@ def decode_text(data: bytes | bytearray | memoryview | str) -> str:
         MalformedJSONError: the bytes are not valid in the detected encoding.
     """
     if isinstance(data, str):
-        return data
+        return data.removeprefix("\ufeff")
     raw = bytes(data)
     try:
         text = json.detect_encoding(raw)
