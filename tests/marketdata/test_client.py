@@ -639,3 +639,25 @@ def test_errors_have_codes_and_builtin_bases(
     assert error.code == code
     assert isinstance(error, builtin)
     assert isinstance(error, MarketDataError)
+
+
+def test_sync_client_reads_l2_in_the_calling_thread(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+    candles = {"s": "ok", "t": [1700006400], "o": [1], "h": [2], "l": [1], "c": [2], "v": [9]}
+    quote = {"c": 2, "d": 0, "dp": 0, "h": 2, "l": 2, "o": 2, "pc": 2, "t": 1}
+    router.defaults["finnhub"] = lambda r: ok(candles if r.url.path.endswith("candle") else quote)
+    settings = settings_factory()
+    with MarketData(settings, store=store, transport=router.async_transport()) as first:
+        written = first.quote("AAPL")
+    with MarketData(settings, store=store, transport=router.async_transport()) as second:
+        read = second.quote("AAPL")
+        history_first = second.history("AAPL", "1d")
+        history_again = second.history("AAPL", "1d")
+        stats = second.stats()
+    assert read == written
+    assert history_first == history_again
+    assert router.calls["finnhub"] == 2  # one quote, one history
+    assert stats["process"]["hits_l2"] == 1
+    assert stats["process"]["hits_l1"] == 1

@@ -380,7 +380,7 @@ class MarketData:
 
     def quote(self, symbol: str) -> Quote:
         """See :meth:`AsyncMarketData.quote`."""
-        found = self._async.core.cached(Query("quote", symbol=normalize_symbol(symbol)))
+        found = self._async.core.cached_shared(Query("quote", symbol=normalize_symbol(symbol)))
         if found is not None:
             return cast("Quote", found)
         return self._run(self._async.quote(symbol))
@@ -399,6 +399,11 @@ class MarketData:
         adjusted: bool = False,
     ) -> History:
         """See :meth:`AsyncMarketData.history`."""
+        found = self._async.core.cached_shared(
+            history_query(symbol, interval, start, end, adjusted)
+        )
+        if found is not None:
+            return cast("History", found)
         return self._run(self._async.history(symbol, interval, start, end, adjusted=adjusted))
 
     def news(self, symbol: str | None = None, *, limit: int = 20) -> list[NewsItem]:

@@ -136,6 +136,29 @@ class Core:
         self._count("hits_l1")
         return self._unwrap(query, entry)
 
+    def cached_shared(self, query: Query) -> Result | None:
+        """A fresh L1 or L2 answer read in the calling thread (the sync fast path).
+
+        The state store is thread-safe, so a synchronous caller reads it directly instead of
+        hopping to the event loop and from there to a worker thread.
+
+        Raises:
+            UnknownSymbolError: the symbol is cached as unknown.
+        """
+        found = self.cached(query)
+        if found is not None:
+            return found
+        try:
+            raw = self.store.get(self._prefix + "cache:" + query.cache_key)
+        except StateStoreError:
+            return None
+        entry = Entry.decode(query.kind, raw)
+        if entry is None or not entry.fresh(self.clock()):
+            return None
+        self._count("hits_l2")
+        self.l1.put(query.cache_key, entry)
+        return self._unwrap(query, entry)
+
     async def fetch(self, query: Query) -> Result:
         """Answer ``query`` (see the module docstring for the path it takes).
 
