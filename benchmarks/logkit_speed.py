@@ -74,7 +74,8 @@ def bench_mining(messages: Sequence[str], repeat: int) -> dict[str, float]:
     from drain3.template_miner_config import TemplateMinerConfig
 
     def ours() -> None:
-        logkit._templates._token_cache.clear()  # a cold cache, as for a new process
+        logkit._templates._token_cache.clear()  # cold caches, as in a new process
+        logkit._templates._shape_cache.clear()
         miner = logkit.TemplateMiner()
         for message in messages:
             miner.add(message)

@@ -131,6 +131,8 @@ _APPROX = re.compile(r"[<>~]+(?=<\*>)")
 
 
 _token_cache: dict[str, str] = {}
+_shape_cache: dict[str, tuple[str, ...]] = {}
+_ZERO_DIGITS = str.maketrans("123456789", "000000000")
 # Tokens that are nothing but a bracketed variable; they come and go in otherwise equal
 # messages, so they are left out of the template.
 _ANNOTATIONS = frozenset({"(<*>)", "[<*>]", "(<*>),", "(<*>).", "(<*>):"})
@@ -174,6 +176,20 @@ def _kv_sub(match: re.Match[str]) -> str:
 
 def tokenize(message: str) -> list[str]:
     """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
+    # Messages that differ only in their digits mask to the same tokens (every pattern treats
+    # all digits alike), so the work is done once per shape of message.
+    shape = message.translate(_ZERO_DIGITS)
+    known = _shape_cache.get(shape)
+    if known is not None:
+        return list(known)
+    tokens = _tokenize(message)
+    if len(_shape_cache) >= _CACHE_LIMIT:
+        _shape_cache.clear()
+    _shape_cache[shape] = tuple(tokens)
+    return tokens
+
+
+def _tokenize(message: str) -> list[str]:
     if _HAS_MONTH.search(message):
         message = _DATE.sub(" <*> ", message)
     out: list[str] = []
@@ -298,7 +314,7 @@ class TemplateMiner:
         self.siblings = siblings
         self.depth = max(depth, 1)
         self.max_children = max_children
-        self._root = _Node()
+        self._by_length: dict[int, _Node] = {}
         self._clusters: dict[str, _Cluster] = {}
         self._lock = threading.RLock()
 
@@ -314,7 +330,7 @@ class TemplateMiner:
         """
         tokens = tokenize(message)
         with self._lock:
-            leaf = self._leaf(tokens, create=True)
+            leaf = self._grow(tokens)
             best = self._best(leaf.clusters, tokens)
             if best is None:
                 cluster = _Cluster(self._new_id(tokens), list(tokens), 1)
@@ -383,26 +399,32 @@ class TemplateMiner:
         return sum(1 for c in self._clusters.values() if c.merged_into is None)
 
     # -- internals ------------------------------------------------------------------------
-    def _leaf(self, tokens: list[str], *, create: bool) -> Any:
-        node = self._root
-        key = str(len(tokens))
-        path = [key, *tokens[: min(self.depth, max(len(tokens) - 1, 0))]]
-        for depth_index, token in enumerate(path):
+    def _grow(self, tokens: list[str]) -> _Node:
+        """The leaf for these tokens, created when missing."""
+        leaf = self._leaf(tokens, create=True)
+        if leaf is None:  # pragma: no cover - create=True always yields a node
+            raise RuntimeError("template tree lost a leaf")
+        return leaf
+
+    def _leaf(self, tokens: list[str], *, create: bool) -> _Node | None:
+        n = len(tokens)
+        node = self._by_length.get(n)
+        if node is None:
+            if not create:
+                return None
+            node = self._by_length[n] = _Node()
+        for token in tokens[: min(self.depth, n - 1)] if n > 1 else ():
             child = node.children.get(token)
-            # An unknown token goes to the wildcard child when the node is full (or when
-            # only looking up); digits never get here, masking made them wildcards.
-            if (
-                child is None
-                and depth_index > 0
-                and (not create or len(node.children) >= self.max_children)
-            ):
-                token = WILDCARD
-                child = node.children.get(token)
             if child is None:
-                if not create:
-                    return None
-                child = _Node()
-                node.children[token] = child
+                # An unknown token goes to the wildcard child when the node is full (or when
+                # only looking up); digits never get here, masking made them wildcards.
+                if not create or len(node.children) >= self.max_children:
+                    token = WILDCARD
+                    child = node.children.get(token)
+                if child is None:
+                    if not create:
+                        return None
+                    child = node.children[token] = _Node()
             node = child
         return node
 
@@ -519,7 +541,7 @@ class TemplateMiner:
                 cluster.refresh()
                 miner._clusters[cluster.id] = cluster
                 if cluster.merged_into is None:
-                    miner._leaf(tokens, create=True).clusters.append(cluster)
+                    miner._grow(tokens).clusters.append(cluster)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, StateError):
                 raise
