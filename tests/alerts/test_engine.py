@@ -413,6 +413,22 @@ class TestRestart:
         again.process(tick("IBM", 103, eid="6"))
         assert again.state("once").suppressed == 1
 
+    def test_checkpoint_writes_only_what_changed(self, store: StateStore, clock: FakeClock) -> None:
+        rules = [
+            rule(id=f"r{i}", kind="price_above", symbol="IBM", threshold=i) for i in range(1, 301)
+        ]
+        counting = CountingStore(store)
+        engine = Engine(rules, counting, clock=clock)  # type: ignore[arg-type]
+        engine.process(tick("IBM", "150.5"))  # 150 rules fire
+        engine.checkpoint()
+        assert counting.writes >= 150
+        counting.writes = 0
+        engine.process(tick("IBM", "151.5"))  # one more rule fires
+        engine.checkpoint()
+        assert counting.writes <= 3  # its state, the index of saved states, the memory
+        again = Engine(rules, store, clock=clock)
+        assert len(again.states()) == 151
+
     def test_outbox_receives_notifications(self, store: StateStore, clock: FakeClock) -> None:
         outbox = Outbox(store, clock=clock)
         engine = Engine(
@@ -424,6 +440,25 @@ class TestRestart:
         engine.process(tick("IBM", 2, eid="1"))
         assert sorted(e.target for e in outbox.pending()) == ["a", "b"]
         assert outbox.history()[-1]["event"] == "accepted"
+
+
+class CountingStore:
+    """Wraps a store and counts ``set``/``delete`` calls."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.writes = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
+        self.writes += 1
+        self.inner.set(key, value, ttl=ttl)
+
+    def delete(self, key: str) -> bool:
+        self.writes += 1
+        return self.inner.delete(key)
 
 
 class FlakyStore:

@@ -130,6 +130,7 @@ class Engine:
         self._seen_templates: dict[str, set[str]] = {}
         self._started = clock()
         self._unsent: list[Notification] = []
+        self._saved: set[str] = set()
         self.cursor: str | None = None
         self.set_rules(rules)
         if store is not None:
@@ -228,6 +229,7 @@ class Engine:
             # that reload at different moments would send the same firing under two keys.
             st.cond, st.episode, st.value = True, f"prime:{comp.revision}", value
             st.extra["summary"] = summary
+            self._dirty.add(rule.id)
             self._active.add(rule.id)
             symbol = getattr(rule, "symbol", None)
             if symbol in self._books:
@@ -780,6 +782,7 @@ class Engine:
             gap = max(gap, trigger.interval or 0)
         if st.last_notified is not None and now - st.last_notified < gap:
             st.suppressed += 1
+            self._dirty.add(comp.rule.id)
             return
         if trigger.mode == "once":
             st.spent = True
@@ -836,30 +839,35 @@ class Engine:
     def _key(self, part: str) -> str:
         return f"alerts:engine:{self._name}:{part}"
 
+    def _memory(self) -> dict[str, Any]:
+        """Everything but the rule states: cursor, last prices, baselines, log windows."""
+        return {
+            "version": 2,
+            "cursor": self.cursor,
+            "books": {
+                sym: {
+                    "last_price": None if b.last_price is None else str(b.last_price),
+                    "last_seen": b.last_seen,
+                    "last_event": b.last_event,
+                    "volumes": [str(v) for v in b.volume_history],
+                }
+                for sym, b in self._books.items()
+                if b.last_seen is not None
+            },
+            "log_hits": {rid: list(h) for rid, h in self._log_hits.items() if h},
+            "templates": {rid: sorted(s) for rid, s in self._seen_templates.items() if s},
+            "health": dict(self._health_status),
+        }
+
     def snapshot(self) -> dict[str, Any]:
-        """Return the engine's memory (states, last prices, cursor) as JSON data."""
+        """Return the engine's whole memory (states, last prices, cursor) as JSON data."""
         with self._lock:
-            return {
-                "version": 1,
-                "cursor": self.cursor,
-                "revisions": {rid: c.revision for rid, c in self._rules.items()},
-                "states": {
-                    rid: st.to_json() for rid, st in self._states.items() if not st.is_default
-                },
-                "books": {
-                    sym: {
-                        "last_price": None if b.last_price is None else str(b.last_price),
-                        "last_seen": b.last_seen,
-                        "last_event": b.last_event,
-                        "volumes": [str(v) for v in b.volume_history],
-                    }
-                    for sym, b in self._books.items()
-                    if b.last_seen is not None
-                },
-                "log_hits": {rid: list(h) for rid, h in self._log_hits.items() if h},
-                "templates": {rid: sorted(s) for rid, s in self._seen_templates.items() if s},
-                "health": dict(self._health_status),
+            data = self._memory()
+            data["revisions"] = {rid: c.revision for rid, c in self._rules.items()}
+            data["states"] = {
+                rid: st.to_json() for rid, st in self._states.items() if not st.is_default
             }
+            return data
 
     def load_snapshot(self, data: dict[str, Any]) -> None:
         """Restore memory saved by :meth:`snapshot`; states of edited rules are dropped."""
@@ -876,9 +884,7 @@ class Engine:
                         if symbol in self._books:
                             self._books[symbol].active.add(rid)
             for sym, raw in data.get("books", {}).items():
-                book = self._books.get(sym)
-                if book is None:
-                    continue
+                book = self._book(sym)
                 price = raw.get("last_price")
                 book.last_price = None if price is None else Decimal(price)
                 book.last_seen = raw.get("last_seen")
@@ -899,19 +905,46 @@ class Engine:
                     self._prime(comp)
 
     def checkpoint(self) -> None:
-        """Save the snapshot (and the stream cursor) to the store; no-op without a store.
+        """Save what changed since the last checkpoint, then the cursor; no-op without a store.
 
-        Call it after the notifications of the processed events are in the outbox: a crash
-        before the checkpoint replays those events, and the outbox drops the repeats.
+        Rule states are saved one key per rule, and only those that changed, so a checkpoint
+        costs what happened, not how many rules exist. The cursor goes last: a crash half-way
+        leaves states ahead of the cursor, and replaying events over them only produces
+        notifications the outbox already holds. Call it after the notifications of the
+        processed events are in the outbox (``process`` does that when it has one).
         """
-        if self._store is None:
+        store = self._store
+        if store is None:
             return
         with self._lock:
             self._hand_over([])  # never save a state whose notifications are not durable yet
-        raw = json.dumps(self.snapshot(), separators=(",", ":")).encode()
-        self._store.set(self._key("snapshot"), raw)
-        with self._lock:
-            self._dirty.clear()
+            dirty, self._dirty = self._dirty, set()
+            changed: dict[str, bytes | None] = {}
+            for rid in dirty:
+                st, comp = self._states.get(rid), self._rules.get(rid)
+                if st is None or comp is None or st.is_default:
+                    changed[rid] = None
+                else:
+                    doc = {"revision": comp.revision, "state": st.to_json()}
+                    changed[rid] = json.dumps(doc, separators=(",", ":")).encode()
+            saved = set(self._saved)
+            saved.update(rid for rid, raw in changed.items() if raw is not None)
+            saved.difference_update(rid for rid, raw in changed.items() if raw is None)
+            memory = json.dumps(self._memory(), separators=(",", ":")).encode()
+        try:
+            for rid, raw in changed.items():
+                if raw is None:
+                    store.delete(self._key(f"state:{rid}"))
+                else:
+                    store.set(self._key(f"state:{rid}"), raw)
+            if saved != self._saved:
+                store.set(self._key("states"), json.dumps(sorted(saved)).encode())
+            store.set(self._key("memory"), memory)
+        except Exception:
+            with self._lock:
+                self._dirty |= dirty
+            raise
+        self._saved = saved
 
     def restore(self) -> bool:
         """Load the last checkpoint from the store.
@@ -919,16 +952,31 @@ class Engine:
         Returns:
             True when a checkpoint was found.
         """
-        if self._store is None:
-            return False
-        raw = self._store.get(self._key("snapshot"))
-        if raw is None:
+        store = self._store
+        if store is None:
             return False
         try:
-            self.load_snapshot(json.loads(raw))
+            raw_ids = store.get(self._key("states"))
+            ids: list[str] = json.loads(raw_ids) if raw_ids else []
+            states: dict[str, Any] = {}
+            revisions: dict[str, str] = {}
+            for rid in ids:
+                if rid not in self._rules:
+                    continue
+                raw = store.get(self._key(f"state:{rid}"))
+                if raw is not None:
+                    doc = json.loads(raw)
+                    states[rid], revisions[rid] = doc["state"], doc["revision"]
+            raw_memory = store.get(self._key("memory"))
+            if raw_memory is None and not states:
+                return False
+            data: dict[str, Any] = json.loads(raw_memory) if raw_memory else {}
+            data["states"], data["revisions"] = states, revisions
+            self.load_snapshot(data)
         except (ValueError, TypeError, KeyError):
-            log.warning("alerts engine snapshot unreadable; starting fresh", exc_info=True)
+            log.warning("alerts engine checkpoint unreadable; starting fresh", exc_info=True)
             return False
+        self._saved = set(ids)
         return True
 
 
