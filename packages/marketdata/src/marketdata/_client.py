@@ -89,6 +89,29 @@ def history_query(
     )
 
 
+def news_query(symbol: str | None, limit: int) -> Query:
+    """Validate ``news`` arguments into a query.
+
+    Raises:
+        InvalidRequestError: limit outside 1 to 1000, or a malformed symbol.
+    """
+    if not 1 <= limit <= 1000:
+        raise InvalidRequestError("limit must be between 1 and 1000")
+    return Query("news", symbol=normalize_symbol(symbol) if symbol else None, limit=limit)
+
+
+def search_query(text: str) -> Query:
+    """Validate ``search`` text into a query.
+
+    Raises:
+        InvalidRequestError: empty or over-long text.
+    """
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > 64:
+        raise InvalidRequestError("search text must be 1 to 64 characters")
+    return Query("search", text=cleaned)
+
+
 def _open(
     settings: MarketDataSettings | None,
     store: StateStore | None,
@@ -241,10 +264,7 @@ class AsyncMarketData:
         Returns:
             Items, newest first.
         """
-        if not 1 <= limit <= 1000:
-            raise InvalidRequestError("limit must be between 1 and 1000")
-        canonical = normalize_symbol(symbol) if symbol else None
-        result = await self._core.fetch(Query("news", symbol=canonical, limit=limit))
+        result = await self._core.fetch(news_query(symbol, limit))
         return cast("list[NewsItem]", result)
 
     async def profile(self, symbol: str) -> Profile:
@@ -258,10 +278,7 @@ class AsyncMarketData:
         Raises:
             InvalidRequestError: empty or over-long text.
         """
-        cleaned = " ".join(text.split())
-        if not cleaned or len(cleaned) > 64:
-            raise InvalidRequestError("search text must be 1 to 64 characters")
-        result = await self._core.fetch(Query("search", text=cleaned))
+        result = await self._core.fetch(search_query(text))
         return cast("list[SymbolMatch]", result)
 
     async def stats(self) -> dict[str, Any]:
@@ -408,14 +425,23 @@ class MarketData:
 
     def news(self, symbol: str | None = None, *, limit: int = 20) -> list[NewsItem]:
         """See :meth:`AsyncMarketData.news`."""
+        found = self._async.core.cached_shared(news_query(symbol, limit))
+        if found is not None:
+            return cast("list[NewsItem]", found)
         return self._run(self._async.news(symbol, limit=limit))
 
     def profile(self, symbol: str) -> Profile:
         """See :meth:`AsyncMarketData.profile`."""
+        found = self._async.core.cached_shared(Query("profile", symbol=normalize_symbol(symbol)))
+        if found is not None:
+            return cast("Profile", found)
         return self._run(self._async.profile(symbol))
 
     def search(self, text: str) -> list[SymbolMatch]:
         """See :meth:`AsyncMarketData.search`."""
+        found = self._async.core.cached_shared(search_query(text))
+        if found is not None:
+            return cast("list[SymbolMatch]", found)
         return self._run(self._async.search(text))
 
     def stats(self) -> dict[str, Any]:
