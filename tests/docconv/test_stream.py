@@ -155,6 +155,13 @@ class TestJsonToXmlStream:
         xml = b"".join(stream_json_to_xml(chunked(data, 3)))
         assert xml_to_value(xml) == items
 
+    def test_streaming_round_trip_through_w3c(self) -> None:
+        items = [{"a": "1.50"}, [1.5, None], "x\u0001", {}]
+        data = json.dumps(items).encode()
+        xml = b"".join(stream_json_to_xml(chunked(data, 5)))
+        lines = b"".join(stream_xml_to_json(chunked(xml, 7), "*", mapping="w3c"))
+        assert [json.loads(line) for line in lines.splitlines()] == items
+
     def test_readable_stream(self) -> None:
         xml = b"".join(
             stream_json_to_xml(

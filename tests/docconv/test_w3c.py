@@ -166,9 +166,11 @@ class TestReadingOtherToolsOutput:
 
 
 class TestErrors:
-    def test_python_values_need_value_to_xml(self) -> None:
-        with pytest.raises(DocconvUsageError, match="value_to_xml"):
-            json_to_xml({"a": 1})  # type: ignore[arg-type]
+    def test_python_values_are_accepted_text_is_parsed(self) -> None:
+        assert json_to_xml({"a": [1]}) == json_to_xml('{"a": [1]}')
+        assert xml_to_value(json_to_xml('"x"')) == "x"
+        with pytest.raises(DocconvUsageError, match="file object"):
+            json_to_xml(object())  # type: ignore[arg-type]
         with pytest.raises(DocconvUsageError, match="mapping"):
             json_to_xml("{}", mapping="yaml")  # type: ignore[arg-type]
 

@@ -70,11 +70,6 @@ def _raw(source: Source) -> bytes | str:
         return bytes(source)
     if isinstance(source, PathLike):
         return Path(source).read_bytes()
-    if isinstance(source, dict | list | tuple | int | float | type(None)):
-        raise DocconvUsageError(
-            f"expected text, bytes, a path or a binary file, not {type(source).__name__};"
-            " use value_to_xml() for Python values"
-        )
     return read_all(source)
 
 
@@ -83,7 +78,7 @@ def _raw(source: Source) -> bytes | str:
 
 @_gc_paused
 def json_to_xml(
-    source: Source,
+    source: Source | dict[str, Any] | list[Any] | int | float | Decimal | None,
     *,
     mapping: Mapping = "lossless",
     root: str | None = None,
@@ -96,7 +91,9 @@ def json_to_xml(
     back into the XML document it describes. ``readable`` follows xmltodict's ``unparse``.
 
     Args:
-        source: JSON text as ``str``/``bytes``, a path, or a file object.
+        source: JSON text as ``str``/``bytes``, a path, or a file object; a dict, list,
+            number, bool or None is taken as the value itself (a ``str`` is always JSON text:
+            use ``value_to_xml`` for a string value).
         mapping: ``lossless``, ``w3c``, ``jsonml`` or ``readable``.
         root: readable mapping only: wrap the value in an element of this name.
         limits: safety bounds.
@@ -114,6 +111,8 @@ def json_to_xml(
         '<array key="a"><number>1.50</number><null/></array></map>'
     """
     _check_mapping(mapping)
+    if isinstance(source, dict | list | tuple | int | float | Decimal | type(None)):
+        return value_to_xml(source, mapping=mapping, root=root, limits=limits)
     value = parse_json(decode_text(_raw(source)), limits)
     return value_to_xml(value, mapping=mapping, root=root, limits=limits)
 
