@@ -55,6 +55,10 @@ app = typer.Typer(
     help="Lossless, fast, streaming and safe JSON <-> XML conversion.",
     no_args_is_help=True,
     add_completion=False,
+    epilog=(
+        "Exit codes: 0 ok (check: same data), 1 check: different, 2 usage, 3 malformed input,"
+        " 4 refused by the safety policy, 5 the mapping cannot hold the data, 6 I/O error."
+    ),
 )
 err = Console(stderr=True)
 
