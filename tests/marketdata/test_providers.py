@@ -106,6 +106,15 @@ class TestAlphaVantageQuote:
         with pytest.raises(UnknownFault):
             av_parse(Query("history", symbol="X026.DE", interval="1d"), raw(fx / name), FETCHED)
 
+    def test_error_message_on_a_quote_is_not_an_unknown_symbol(self, fx: Path) -> None:
+        # GLOBAL_QUOTE reports unknown symbols with an empty object; this is a bad key
+        with pytest.raises(RequestFault):
+            av_parse(
+                Query("quote", symbol="IBM"),
+                raw(fx / "alphavantage_error_invalid_apikey.json"),
+                FETCHED,
+            )
+
     def test_error_message_on_search_is_a_request_fault(self, fx: Path) -> None:
         with pytest.raises(RequestFault):
             av_parse(

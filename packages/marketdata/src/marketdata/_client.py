@@ -16,7 +16,7 @@ from marketdata._exceptions import (
     MarketDataError,
     ProviderUnavailableError,
 )
-from marketdata._keys import ApiKey, install_log_redaction, load_keys
+from marketdata._keys import ApiKey, install_log_redaction, load_keys, register_secret
 from marketdata._models import (
     History,
     Interval,
@@ -120,6 +120,9 @@ def _open(
     settings = settings or MarketDataSettings()
     install_log_redaction()
     ring = keys if keys is not None else load_keys(settings)
+    for provider_keys in ring.values():
+        for key in provider_keys:
+            register_secret(key.secret.get_secret_value())
     owned = store is None
     if store is None:
         url = settings.state_url or f"sqlite://{settings.home_dir.resolve() / 'state'}"

@@ -54,9 +54,12 @@ def _envelope(data: Any, query: Query) -> None:
     if "Information" in data:
         raise LimitFault("Information (limit or premium endpoint)", scope="endpoint")
     if "Error Message" in data:
-        if query.symbol is not None and query.kind != "search":
+        # Time series answer an unknown symbol this way. GLOBAL_QUOTE answers it with an empty
+        # object and OVERVIEW with {}, so there the envelope means a bad call or a bad key:
+        # not evidence about the symbol.
+        if query.kind == "history" and query.symbol is not None:
             raise UnknownFault("Error Message (invalid call)")
-        raise RequestFault("Error Message (invalid call)")
+        raise RequestFault("Error Message (invalid call or API key)")
 
 
 class AlphaVantage:
