@@ -183,3 +183,10 @@ class TestProperties:
         lines = text.split("\n")
         entries = list(parse_lines(lines))
         assert _covered(entries) == list(range(1, len(lines) + 1))
+
+
+def test_unknown_format_is_a_configuration_error() -> None:
+    from logkit import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        EntryAssembler("xml")

@@ -38,6 +38,9 @@ def _level(value: str | int) -> int:
     return number
 
 
+_second_cache: list[Any] = [-1, ""]
+
+
 def add_utc_timestamp(logger: Any, method_name: str, event_dict: Any) -> Any:
     """Add ``timestamp`` (ISO-8601 UTC, microseconds, ``Z``), from the stdlib record if any.
 
@@ -46,8 +49,12 @@ def add_utc_timestamp(logger: Any, method_name: str, event_dict: Any) -> Any:
     if "timestamp" not in event_dict:
         record = event_dict.get("_record")
         created = record.created if record is not None else time.time()
-        stamp = datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
-        event_dict["timestamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        second = int(created)
+        if second != _second_cache[0]:  # formatting the date once per second is enough
+            stamp = datetime.datetime.fromtimestamp(second, tz=datetime.UTC)
+            _second_cache[:] = [second, stamp.strftime("%Y-%m-%dT%H:%M:%S")]
+        micro = min(int((created - second) * 1_000_000), 999_999)
+        event_dict["timestamp"] = f"{_second_cache[1]}.{micro:06d}Z"
     return event_dict
 
 

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
+from logkit._exceptions import ConfigurationError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
@@ -481,11 +483,14 @@ class EntryAssembler:
     Args:
         fmt: the format name (see :data:`FORMATS`).
         start_line: the number of the first line fed.
+
+    Raises:
+        ConfigurationError: an unknown format name.
     """
 
     def __init__(self, fmt: str, *, start_line: int = 1) -> None:
         if fmt not in _PARSERS:
-            raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+            raise ConfigurationError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
         self.format = _PARSERS[fmt]
         self._next_line = start_line
         self._pending: LogEntry | None = None

@@ -126,9 +126,17 @@ def _kv_sub(match: re.Match[str]) -> str:
     return f"{match.group(1)}{MASK}"
 
 
+_key_cache: dict[str, bool] = {}
+
+
 def is_sensitive_key(key: str) -> bool:
     """Tell whether values under this key name are always masked (``password``, ``api_key``…)."""
-    return bool(_SENSITIVE_KEY.search(key))
+    known = _key_cache.get(key)
+    if known is None:
+        known = bool(_SENSITIVE_KEY.search(key))
+        if len(_key_cache) < 10_000:
+            _key_cache[key] = known
+    return known
 
 
 def redact_value(value: Any, *, _depth: int = 0) -> Any:
