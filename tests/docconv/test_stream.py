@@ -53,6 +53,12 @@ class TestXmlRecords:
         records = list(iter_xml_records(generated_feed(2), "{urn:q}quote", mapping="readable"))
         assert records[0] == {"@id": "0", "symbol": "IBM", "price": "0.50", "note": "x" * 200}
 
+    def test_prefixed_tag(self) -> None:
+        data = [b'<r xmlns:a="urn:a" xmlns:b="urn:b"><a:x>1</a:x><b:x>2</b:x><x>3</x></r>']
+        assert list(iter_xml_records(data, "b:x", mapping="readable")) == ["2"]
+        assert list(iter_xml_records(data, "x", mapping="readable")) == ["1", "2", "3"]
+        assert list(iter_xml_records(data, "{urn:a}x", mapping="readable")) == ["1"]
+
     def test_root_children(self) -> None:
         records = list(
             iter_xml_records([b"<r><a>1</a><b/>", b"<a>2</a></r>"], "*", mapping="readable")

@@ -65,7 +65,9 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
 
     Args:
         source: the XML document as a binary file or byte chunks.
-        tag: ``"item"`` (any namespace), ``"{uri}item"`` or ``"*"`` for the root's children.
+        tag: ``"item"`` (any namespace), ``"wp:item"`` (by prefix), ``"{uri}item"``, or
+            ``"*"`` for the root's children. A matching element nested in another is yielded
+            (and emptied) before its ancestor.
         limits: safety bounds; ``max_bytes`` bounds each element's text, not the document.
 
     Yields:
@@ -77,6 +79,10 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
         SecurityError: refused by the safety policy.
     """
     match: str | None = None if tag == "*" else (tag if tag.startswith("{") else f"{{*}}{tag}")
+    prefix = None
+    if match is not None and ":" in tag and not tag.startswith("{"):
+        prefix, local = tag.split(":", 1)
+        match = f"{{*}}{local}"
     parser = etree.XMLPullParser(
         events=("start", "end"),
         resolve_entities=False,
@@ -111,7 +117,9 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
                     continue
                 depth -= 1
                 if (match is None and depth == root_children_depth) or (
-                    match is not None and _matches(el, match)
+                    match is not None
+                    and _matches(el, match)
+                    and (prefix is None or el.prefix == prefix)
                 ):
                     yield el
                     _release(el)
