@@ -368,3 +368,21 @@ class TestSecrets:
                 assert token not in log.read_text(errors="replace"), log
         options = stack.db.sql("SELECT option_name, option_value FROM wordpress.wp_options")
         assert token not in options
+
+
+class TestUninstall:
+    """Last: deleting the plugin removes what it stored."""
+
+    def test_uninstall_removes_settings_cache_and_remembered_signatures(self, stack: Stack) -> None:
+        stack.page("quote")
+        query = (
+            "SELECT COUNT(*) FROM wordpress.wp_options WHERE option_name LIKE 'switchyard%'"
+            " OR option_name LIKE '\\_transient%switchyard%'"
+        )
+        assert int(stack.db.sql(query).strip()) > 0
+        stack.site.php_eval(
+            "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
+            "update_option('switchyard_settings', ['timeout' => 2.0]);\n"
+            "uninstall_plugin('switchyard/switchyard.php');"
+        )
+        assert int(stack.db.sql(query).strip()) == 0

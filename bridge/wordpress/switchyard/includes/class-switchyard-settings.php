@@ -158,7 +158,7 @@ final class Settings
         $url = isset($input['url']) ? trim((string) $input['url']) : '';
         if ($url === '' || preg_match('#^(https?://[^\s]+|unix:///[^\s]+)$#', $url)) {
             $clean['url'] = $url === '' ? self::DEFAULTS['url'] : (strncmp($url, 'unix://', 7) === 0 ? $url : esc_url_raw($url, ['http', 'https']));
-        } else {
+        } elseif (function_exists('add_settings_error')) {
             add_settings_error(self::OPTION, 'url', __('The bridge URL must start with http://, https:// or unix:///.', 'switchyard'));
         }
         $clean['socket'] = isset($input['socket']) ? sanitize_text_field((string) $input['socket']) : '';
