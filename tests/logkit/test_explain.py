@@ -15,6 +15,7 @@ from logkit import Anomaly, Explainer, ExplainerDisabledError, ExplainerError, r
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 class _ChatServer(BaseHTTPRequestHandler):
@@ -137,3 +138,31 @@ class TestExplainer:
         _ChatServer.reply = reply
         with pytest.raises(ExplainerError):
             Explainer(url=server, api_key="sk-abcdefghijklmnopqrstu").explain(ANOMALY)
+
+
+class TestKeySources:
+    def test_key_from_private_secrets_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
+    ) -> None:
+        for var in ("LOGKIT_LLM_API_KEY", "OPENAI_API_KEY"):
+            monkeypatch.delenv(var, raising=False)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text('[logkit]\nllm_api_key = "sk-from-file-0123456789"\n')
+        secrets.chmod(0o600)
+        monkeypatch.setenv("SWITCHYARD_SECRETS_FILE", str(secrets))
+        _ChatServer.reply = _completion('{"probable_cause": "x", "suggested_action": "y"}')
+        Explainer(url=server).explain(ANOMALY)
+        assert _ChatServer.requests[-1]["auth"] == "Bearer sk-from-file-0123456789"
+
+    def test_world_readable_secrets_file_is_ignored(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
+    ) -> None:
+        for var in ("LOGKIT_LLM_API_KEY", "OPENAI_API_KEY"):
+            monkeypatch.delenv(var, raising=False)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text('OPENAI_API_KEY = "sk-leaky-0123456789abcdef"\n')
+        secrets.chmod(0o644)
+        monkeypatch.setenv("SWITCHYARD_SECRETS_FILE", str(secrets))
+        _ChatServer.reply = _completion("fine")
+        Explainer(url=server).explain(ANOMALY)
+        assert _ChatServer.requests[-1]["auth"] is None

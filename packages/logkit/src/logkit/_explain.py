@@ -8,7 +8,12 @@ keys in URLs, tokens, passwords); the request has a bounded timeout; failures ra
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
+import stat
+import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,6 +26,7 @@ from logkit._settings import LogkitSettings
 if TYPE_CHECKING:
     from logkit._anomaly import Anomaly
 
+_log = logging.getLogger(__name__)
 _SYSTEM = (
     "You are an experienced site reliability engineer for a WordPress and PHP site with a "
     "Python backend. Given an anomaly found in its logs, answer with a JSON object with two "
@@ -45,7 +51,8 @@ class Explainer:
         url: base URL (``http://host/v1``) or the full ``…/chat/completions`` URL; default
             ``LOGKIT_LLM_URL``.  ``None`` leaves the explainer disabled.
         model: model name (default ``LOGKIT_LLM_MODEL``).
-        api_key: bearer key (default ``LOGKIT_LLM_API_KEY`` or ``OPENAI_API_KEY``).
+        api_key: bearer key (default ``LOGKIT_LLM_API_KEY`` or ``OPENAI_API_KEY``, then the
+            0600 secrets file ``SWITCHYARD_SECRETS_FILE``/``SWITCHYARD_HOME/secrets.toml``).
         timeout: seconds for the whole request (default ``LOGKIT_LLM_TIMEOUT``, 20).
         transport: an httpx transport (tests).
     """
@@ -65,6 +72,8 @@ class Explainer:
         self.url = _endpoint(base) if base else None
         self.model = model or cfg.llm_model
         key = api_key if api_key is not None else cfg.llm_api_key
+        if key is None:
+            key = _key_from_secrets_file(cfg)
         self._key = SecretStr(key) if isinstance(key, str) else key
         self.timeout = timeout if timeout is not None else cfg.llm_timeout
         self._transport = transport
@@ -131,6 +140,39 @@ class Explainer:
         if not isinstance(content, str) or not content.strip():
             raise ExplainerError("the LLM answered an empty message")
         return _parse(content, str(response.json().get("model") or self.model))
+
+
+def _key_from_secrets_file(cfg: LogkitSettings) -> SecretStr | None:
+    """The key from ``SWITCHYARD_SECRETS_FILE`` (or ``SWITCHYARD_HOME/secrets.toml``).
+
+    Accepted shapes: top-level ``LOGKIT_LLM_API_KEY`` or ``OPENAI_API_KEY``, or
+    ``[logkit] llm_api_key``.  A file readable by group or others is refused (ignored with a
+    warning), as everywhere in Switchyard.
+    """
+    path = Path(os.environ.get("SWITCHYARD_SECRETS_FILE") or cfg.home / "secrets.toml")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if mode & 0o077:
+        _log.warning(
+            "secrets file ignored: mode must be 0600", extra={"path": str(path), "mode": oct(mode)}
+        )
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        _log.warning("secrets file unreadable", extra={"path": str(path)})
+        return None
+    section = data.get("logkit")
+    for value in (
+        data.get("LOGKIT_LLM_API_KEY"),
+        data.get("OPENAI_API_KEY"),
+        section.get("llm_api_key") if isinstance(section, dict) else None,
+    ):
+        if isinstance(value, str) and value:
+            return SecretStr(value)
+    return None
 
 
 def _endpoint(base: str) -> str:
