@@ -28,7 +28,7 @@ from marketdata import (
 from marketdata._keys import ApiKey
 from marketdata._providers import Query, RawResponse, Request
 from statestore import open_store
-from tests.marketdata.mock import AV_INFO, AV_NOTE, FH_ZERO, Router, ok
+from tests.marketdata.mock import AV_INFO, AV_NOTE, AV_QUOTE, FH_ZERO, Router, ok
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -141,7 +141,7 @@ class TestFailover:
         async def main() -> None:
             async with client(settings_factory, store, router) as md:
                 assert (await md.quote("VOD.L")).provider == "alphavantage"
-                assert (await md.quote("SAP.DE")).provider == "alphavantage"
+                assert (await md.quote("TSCO.L")).provider == "alphavantage"  # same market
 
         run(main())
         assert router.calls == {"finnhub": 1, "alphavantage": 2}
@@ -661,3 +661,33 @@ def test_sync_client_reads_l2_in_the_calling_thread(
     assert router.calls["finnhub"] == 2  # one quote, one history
     assert stats["process"]["hits_l2"] == 1
     assert stats["process"]["hits_l1"] == 1
+
+
+def test_403_is_scoped_to_a_market_and_401_to_the_key(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+
+    def finnhub(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("symbol", "").endswith(".L"):
+            return httpx.Response(403, json={"error": "You don't have access to this resource."})
+        return ok({"c": 2, "d": 0, "dp": 0, "h": 2, "l": 2, "o": 2, "pc": 2, "t": 1})
+
+    router.defaults["finnhub"] = finnhub
+
+    async def main() -> list[str]:
+        async with client(settings_factory, store, router) as md:
+            providers = [(await md.quote(s)).provider for s in ("VOD.L", "TSCO.L", "AAPL")]
+            router.defaults["finnhub"] = lambda r: httpx.Response(401, json={"error": "x"})
+            providers.append((await md.quote("MSFT")).provider)  # 401: the whole key is out
+            providers.append((await md.profile("MSFT")).provider)
+            return providers
+
+    router.defaults["alphavantage"] = lambda r: ok(
+        {"Symbol": "X", "Name": "X"} if r.url.params["function"] == "OVERVIEW" else AV_QUOTE
+    )
+    assert run(main()) == ["alphavantage"] * 2 + ["finnhub"] + ["alphavantage"] * 2
+    finnhub_symbols = [
+        r.url.params.get("symbol") for r in router.requests if r.url.host == "fh.test"
+    ]
+    assert finnhub_symbols == ["VOD.L", "AAPL", "MSFT"]  # TSCO.L and the profile not asked

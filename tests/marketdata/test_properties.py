@@ -23,7 +23,7 @@ from marketdata import (
     normalize_symbol,
 )
 from marketdata._cache import Entry
-from marketdata._symbols import from_provider, to_provider
+from marketdata._symbols import from_provider, market_of, to_provider
 from statestore import SQLiteStateStore
 from tests.marketdata.mock import ok
 
@@ -229,3 +229,18 @@ def test_models_store_utc(offset_hours: int, stamp: datetime) -> None:
     bar = Bar(timestamp=local, open=one, high=one, low=one, close=one)
     assert bar.timestamp.utcoffset() == timedelta(0)
     assert bar.timestamp == stamp
+
+
+@pytest.mark.parametrize(
+    ("symbol", "market"),
+    [
+        ("IBM", "US"),
+        ("BRK.B", "US"),
+        ("VOD.L", "L"),
+        ("SHOP.TO", "TO"),
+        ("BINANCE:BTCUSDT", "BINANCE"),
+        (None, "*"),
+    ],
+)
+def test_market_of(symbol: str | None, market: str) -> None:
+    assert market_of(symbol) == market

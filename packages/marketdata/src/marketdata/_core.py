@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from marketdata._settings import MarketDataSettings
+from marketdata._symbols import market_of
 from marketdata._transport import SECRET_PARAMS, SecretParamsTransport
 
 logger = logging.getLogger("marketdata")
@@ -370,7 +371,8 @@ class Core:
             return None
         for key in keys:
             endpoint = provider.build(query, key, self._now()).endpoint
-            denied, rest = await self.limits.resting(name, key, query.kind, endpoint)
+            scope = f"{query.kind}:{market_of(query.symbol)}"
+            denied, rest = await self.limits.resting(name, key, scope, endpoint)
             if denied:
                 outcome.reasons[name] = "key refused access to this data earlier"
                 outcome.only_limits = False
@@ -393,7 +395,7 @@ class Core:
                 outcome.reasons[name] = f"limit answer: {fault.reason}"
                 outcome.retry_after = min(outcome.retry_after, pause)
             except AccessFault as fault:
-                await self.limits.deny(name, key, query.kind)
+                await self.limits.deny(name, key, "*" if fault.whole_key else scope)
                 outcome.reasons[name] = f"access refused: {fault.reason}"
                 outcome.only_limits = False
             except UnknownFault as fault:

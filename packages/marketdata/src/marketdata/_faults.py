@@ -42,7 +42,15 @@ class LimitFault(Fault):
 
 
 class AccessFault(Fault):
-    """The key may not use this endpoint (401 invalid key, 403 premium-only)."""
+    """The key may not use this (401: the key is invalid; 403: premium-only resource).
+
+    Attributes:
+        whole_key: True when the key itself is refused (every request will fail).
+    """
+
+    def __init__(self, reason: str, *, whole_key: bool = False) -> None:
+        super().__init__(reason)
+        self.whole_key = whole_key
 
 
 class UnknownFault(Fault):

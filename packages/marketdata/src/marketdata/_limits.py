@@ -2,8 +2,9 @@
 
 Budgets are sliding windows (``StateStore.hit``): a call consumes one unit of every window of
 its key before it is made, so no schedule of calls exceeds any budget. Limit answers rest a key
-(or one of its endpoints) until the provider's ``Retry-After``; 401/403 deny a key one kind
-of data for an hour. State-store keys name API keys by their hash, never by value.
+(or one of its endpoints) until the provider's ``Retry-After``; a 401 denies the whole key for an
+hour, a 403 one kind of data on one market (premium-only candles, non-US quotes on a free
+key). State-store keys name API keys by their hash, never by value.
 """
 
 from __future__ import annotations
@@ -57,16 +58,16 @@ class KeyLimits:
         self._count = count
 
     async def resting(
-        self, name: str, key: ApiKey, kind: str, endpoint: str
+        self, name: str, key: ApiKey, scope: str, endpoint: str
     ) -> tuple[bool, float | None]:
-        """Whether the key is denied this kind of data, and how long it still rests.
+        """Whether the key is denied this scope (``kind:market``), and how long it still rests.
 
         Returns:
             ``(denied, seconds)``; ``seconds`` is None when the key is not resting.
         """
         base = f"{self._prefix}rest:{name}:{key.id}"
-        denied = await self._store.get(f"{self._prefix}deny:{name}:{key.id}:{kind}")
-        if denied is not None:
+        deny = f"{self._prefix}deny:{name}:{key.id}"
+        if await self._store.get(f"{deny}:*") or await self._store.get(f"{deny}:{scope}"):
             return True, None
         longest: float | None = None
         for until in (await self._store.get(base), await self._store.get(f"{base}:{endpoint}")):
@@ -87,9 +88,9 @@ class KeyLimits:
         suffix = f":{endpoint}" if endpoint else ""
         await self._store.set(f"{self._prefix}rest:{name}:{key.id}{suffix}", until, ttl=seconds)
 
-    async def deny(self, name: str, key: ApiKey, kind: str) -> None:
-        """Stop using the key for this kind of data for an hour (invalid or premium-only)."""
-        await self._store.set(f"{self._prefix}deny:{name}:{key.id}:{kind}", b"1", ttl=DENY_TTL)
+    async def deny(self, name: str, key: ApiKey, scope: str) -> None:
+        """Stop using the key for an hour: for ``scope`` (``kind:market``), or ``*`` for all."""
+        await self._store.set(f"{self._prefix}deny:{name}:{key.id}:{scope}", b"1", ttl=DENY_TTL)
 
     async def take(self, provider: Provider, key: ApiKey) -> None:
         """Consume one call from every budget of the key.

@@ -101,3 +101,25 @@ def from_provider(symbol: str, provider: str) -> str:
         return normalize_symbol(symbol)
     except InvalidRequestError:
         return symbol.strip().upper()
+
+
+def market_of(symbol: str | None) -> str:
+    """The market a canonical symbol trades on, for scoping access refusals.
+
+    Args:
+        symbol: A canonical symbol, or None (market-wide data).
+
+    Returns:
+        The exchange suffix (``L`` for ``VOD.L``), the feed prefix (``BINANCE`` for
+        ``BINANCE:BTCUSDT``), ``US`` for plain and share-class symbols, ``*`` for None.
+    """
+    if symbol is None:
+        return "*"
+    if ":" in symbol:
+        return symbol.split(":", 1)[0]
+    base, sep, suffix = symbol.rpartition(".")
+    if not sep or not base:
+        return "US"
+    if len(suffix) == 1 and suffix not in _ONE_LETTER_EXCHANGES and base.isalpha():
+        return "US"  # a share class (BRK.B)
+    return suffix

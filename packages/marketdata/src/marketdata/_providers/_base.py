@@ -148,7 +148,7 @@ def check_status(response: RawResponse) -> None:
     if status == 429:
         raise LimitFault("HTTP 429", parse_retry_after(response.headers))
     if status in (401, 403):
-        raise AccessFault(f"HTTP {status}")
+        raise AccessFault(f"HTTP {status}", whole_key=status == 401)
     if status >= 500 or status == 408:
         raise TransientFault(f"HTTP {status}")
     raise RequestFault(f"HTTP {status}")
