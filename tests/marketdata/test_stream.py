@@ -175,3 +175,17 @@ def test_cli_stream_json(
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines
     assert {line["symbol"] for line in lines} == {"AAPL"}
+
+
+def test_connections_closed_at_once_still_back_off(
+    settings_factory: Any, store: StateStore
+) -> None:
+    async def main() -> int:
+        with FinnhubWebSocketEmulator() as ws:
+            ws.close_next(10)
+            async with make(settings_factory, store, ws) as md:
+                with pytest.raises(ProviderUnavailableError):
+                    await anext(md.stream_trades(["IBM"], max_reconnects=2))
+            return ws.connections
+
+    assert asyncio.run(main()) == 3

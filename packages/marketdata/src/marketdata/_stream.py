@@ -134,8 +134,8 @@ async def stream_trades(
                     "marketdata stream connected",
                     extra={"symbols": symbols, "reconnects": failures},
                 )
-                failures = 0
                 async for raw in websocket:
+                    failures = 0  # only a connection that delivers resets the backoff
                     try:
                         frame = json.loads(raw)
                     except ValueError:

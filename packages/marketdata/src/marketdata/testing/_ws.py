@@ -34,7 +34,8 @@ class FinnhubWebSocketEmulator:
 
     ``connections`` counts accepted connections, ``subscriptions`` lists every subscribe
     message's symbol in order; :meth:`drop_connections` cuts every client off (reconnect tests),
-    :meth:`refuse_next` makes the next handshakes fail with HTTP 503.
+    :meth:`refuse_next` makes the next handshakes fail with HTTP 503, :meth:`close_next` accepts
+    and at once closes the next connections.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class FinnhubWebSocketEmulator:
         self.subscriptions: list[str] = []
         self.trades_sent = 0
         self._refuse = 0
+        self._close = 0
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
@@ -113,6 +115,11 @@ class FinnhubWebSocketEmulator:
 
         loop.call_soon_threadsafe(cut)
 
+    def close_next(self, count: int = 1) -> None:
+        """Accept the next ``count`` connections, then close them at once (no frames)."""
+        with self._lock:
+            self._close += count
+
     def refuse_next(self, count: int = 1) -> None:
         """Answer the next ``count`` handshakes with HTTP 503."""
         with self._lock:
@@ -158,6 +165,11 @@ class FinnhubWebSocketEmulator:
     async def _handler(self, connection: ServerConnection) -> None:
         with self._lock:
             self.connections += 1
+            close_now = self._close > 0
+            self._close -= 1 if close_now else 0
+        if close_now:
+            await connection.close()
+            return
         self._live.add(connection)
         symbols: list[str] = []
         sender = asyncio.create_task(self._produce(connection, symbols))
