@@ -112,7 +112,9 @@ class Alerting:
             self.repository.list(), store, name=ENGINE_NAME, outbox=self.outbox
         )
         self.runner = alerts.StreamRunner(self.engine, store)
-        self.worker = alerts.DeliveryWorker(self.outbox, self.channels, self.actions)
+        # Polling the outbox five times a second keeps delivery prompt without a steady load
+        # of store writes competing with the request loop.
+        self.worker = alerts.DeliveryWorker(self.outbox, self.channels, self.actions, idle_wait=0.2)
         self._refresh_lock = threading.Lock()
 
     def start(self) -> None:

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 import logkit
 from bridge import _metrics
-from bridge._deps import Authorized
 from bridge._errors import ErrorPublic, install_error_handlers
 from bridge._middleware import RequestContextMiddleware
 from bridge._openapi import install_openapi
@@ -98,6 +97,7 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
     install_error_handlers(app, app.state.error_map)
     app.add_middleware(
         RequestContextMiddleware,
+        token=app.state.token,
         max_body_bytes=settings.max_body_bytes,
         max_large_bytes=settings.max_convert_bytes,
     )
@@ -113,12 +113,11 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
         alerts.router,
         metrics.router,
     ):
-        # Every router but health's is behind the token, decided here, in one place.
-        app.include_router(router, responses=COMMON_RESPONSES, dependencies=[Authorized])
+        app.include_router(router, responses=COMMON_RESPONSES)
 
     install_openapi(app)
 
-    @app.get("/openapi.json", include_in_schema=False, dependencies=[Authorized])
+    @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
         return JSONResponse(app.openapi())
 

@@ -118,6 +118,8 @@ class LogPipeline:
         Returns:
             How many batches were processed (0 when another worker holds the lock).
         """
+        if not self.store.pending(QUEUE):
+            return 0  # a read, not the lock's write, while there is nothing to do
         try:
             lock = self.store.lock(LOCK, ttl=60, blocking_timeout=0)
             lock.acquire()

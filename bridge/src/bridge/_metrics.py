@@ -15,7 +15,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -42,11 +41,6 @@ LATENCY = Histogram(
     "Time to answer an HTTP request.",
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-IN_PROGRESS = Gauge(
-    "bridge_requests_in_progress",
-    "HTTP requests being answered.",
-    multiprocess_mode="livesum",
 )
 MARKETDATA_CALLS = Counter(
     "bridge_marketdata_calls_total",

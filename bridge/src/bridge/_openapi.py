@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import SecretStr, TypeAdapter
 
 import alerts
+from bridge._middleware import PUBLIC
 from bridge._settings import Settings
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` include the alert rule union as ``components.schemas.Rule``.
+    """Make ``app.openapi()`` declare the bearer token and the alert rule schemas.
 
     The rule routes take and return rules as JSON validated by ``alerts`` itself (so a missing
     ``id`` can be generated); this puts the real schema of every rule kind in the document.
@@ -39,6 +40,19 @@ def install_openapi(app: FastAPI) -> None:
             schemas.setdefault(name, definition)
         rule["description"] = "An alert rule; `kind` selects the fields."
         schemas["Rule"] = rule
+        # The token is checked by the middleware (before routing); declare it here.
+        document["components"]["securitySchemes"] = {
+            "BearerToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The bridge token: BRIDGE_TOKEN, or the file "
+                "`bridge token --path` names.",
+            }
+        }
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                if (method.upper(), path) not in PUBLIC:
+                    operation["security"] = [{"BearerToken": []}]
         app.openapi_schema = document
         return document
 

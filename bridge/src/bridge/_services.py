@@ -143,12 +143,15 @@ class Services:
         while True:
             try:
                 processed = await asyncio.to_thread(self.logs.run_once)
-                self._log_depth = len(await self.astore.pending(LOG_QUEUE))
+                if processed:
+                    self._log_depth = len(await self.astore.pending(LOG_QUEUE))
+                else:
+                    self._log_depth = 0
             except Exception:  # the store may be briefly unavailable; keep going
                 logger.warning("log pipeline error", exc_info=True)
                 processed = 0
                 await asyncio.sleep(1.0)
-            await asyncio.sleep(0.02 if processed else 0.2)
+            await asyncio.sleep(0.02 if processed else 0.25)
 
     # ------------------------------------------------------------------ alerts
 
