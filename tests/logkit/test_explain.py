@@ -118,12 +118,12 @@ class TestExplainer:
         assert result.probable_cause == "Probably the database is down."
 
     def test_timeout_is_bounded(self, server: str) -> None:
-        _ChatServer.delay = 1.0
+        _ChatServer.delay = 2.0
         _ChatServer.reply = _completion("late")
         start = time.monotonic()
         with pytest.raises(ExplainerError, match="within"):
             Explainer(url=server, timeout=0.2).explain(ANOMALY)
-        assert time.monotonic() - start < 0.9
+        assert time.monotonic() - start < 1.5  # the answer would have taken 2 s
 
     @pytest.mark.parametrize(
         ("status", "reply"),
