@@ -158,3 +158,20 @@ class TestBridgeApi:
         assert result.entries[0].entry.fields == {"o": 12}
         assert result.entries[1].entry.timestamp is not None
         assert [a.kind for a in result.anomalies] == ["new_template"]
+
+
+class TestMergedTemplates:
+    def test_statistics_follow_merged_templates(self) -> None:
+        analyzer = Analyzer()
+        users = ["admin", "oracle", "support", "guest"]
+        analyzer.feed(
+            [f"Invalid user {u} from 10.0.0.{i}" for i, u in enumerate(users)], source="s"
+        )
+        [stat] = analyzer.report().top_templates
+        assert stat.template == "Invalid user <*> from <*>"
+        assert stat.count == 4
+        assert stat.sources == {"s": 4}
+        state = json.loads(json.dumps(analyzer.to_state()))
+        restored = Analyzer()
+        restored.load_state(state)
+        assert restored.report().top_templates[0].count == 4

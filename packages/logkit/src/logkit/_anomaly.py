@@ -493,11 +493,7 @@ class Analyzer:
             info.count += old.count
             info.sources.update(old.sources)
             info.levels.update(old.levels)
-            info.first = (
-                min(x for x in (info.first, old.first) if x is not None)
-                if (info.first is not None or old.first is not None)
-                else None
-            )
+            info.first = min((x for x in (info.first, old.first) if x is not None), default=None)
             info.last = max((x for x in (info.last, old.last) if x is not None), default=None)
             info.samples = (info.samples + old.samples)[: self.max_samples]
             info.new = info.new and old.new
