@@ -129,3 +129,42 @@ class TestTail:
         positions = json.loads((state / "positions.json").read_text())
         assert positions["files"][str(log)]["offset"] == log.stat().st_size
         assert (state / "analyzer.json").exists()
+
+
+class TestExplain:
+    def test_analyze_explain_uses_the_endpoint(
+        self, php_log: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from tests.logkit.test_explain import _ChatServer, _completion
+
+        _ChatServer.requests = []
+        _ChatServer.delay = 0.0
+        _ChatServer.status = 200
+        _ChatServer.reply = _completion('{"probable_cause": "c", "suggested_action": "a"}')
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            monkeypatch.setenv("LOGKIT_LLM_URL", f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+            args = ["analyze", str(php_log), "--json", "--warmup-lines", "0"]
+            args += ["--warmup-windows", "0", "--explain", "1"]
+            result = runner.invoke(app, args)
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+        assert result.exit_code == 0, result.output
+        [explanation] = json.loads(result.stdout)["explanations"]
+        assert explanation["probable_cause"] == "c"
+        assert explanation["suggested_action"] == "a"
+        assert len(_ChatServer.requests) == 1
+
+    def test_explain_without_endpoint_is_a_warning(
+        self, php_log: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("LOGKIT_LLM_URL", raising=False)
+        result = runner.invoke(app, ["analyze", str(php_log), "--explain", "3"])
+        assert result.exit_code == 0
+        assert "LOGKIT_LLM_URL" in result.output

@@ -19,7 +19,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from logkit._anomaly import AnalysisReport, Analyzer, Anomaly
-from logkit._exceptions import LogkitError
+from logkit._exceptions import ExplainerError, LogkitError
+from logkit._explain import Explainer
 from logkit._follow import Follower
 from logkit._health import HealthChecker, default_checks
 from logkit._parsers import FORMATS, EntryAssembler, detect_format
@@ -117,6 +118,12 @@ def analyze(
     ] = None,
     warmup_lines: WarmupLines = 200,
     warmup_windows: WarmupWindows = 3,
+    explain: Annotated[
+        int,
+        typer.Option(
+            help="Ask the LLM explainer (LOGKIT_LLM_URL) about the last N anomalies.", min=0
+        ),
+    ] = 0,
 ) -> None:
     """Report top templates, new templates and anomalies (new, spikes, error bursts)."""
     chosen = _check_format(fmt)
@@ -152,10 +159,42 @@ def analyze(
     if state is not None:
         analyzer.save(state)
     report = analyzer.report(top=top)
+    explanations = _explain(report.anomalies[-explain:]) if explain else []
     if json_out:
-        typer.echo(report.model_dump_json(indent=2))
+        data = report.model_dump(mode="json")
+        if explain:
+            data["explanations"] = explanations
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     _print_report(report)
+    for item in explanations:
+        out.print(
+            f"[bold]{item['kind']}[/bold] {item['template']}\n"
+            f"  cause: {item.get('probable_cause', '-')}\n"
+            f"  action: {item.get('suggested_action', '-')}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _explain(anomalies: list[Anomaly]) -> list[dict[str, Any]]:
+    """Explanations of anomalies; a failure is reported per anomaly, never fatal."""
+    explainer = Explainer()
+    if not explainer.enabled:
+        err.print("[yellow]--explain needs LOGKIT_LLM_URL; no explanations[/yellow]")
+        return []
+    results: list[dict[str, Any]] = []
+    for anomaly in anomalies:
+        item: dict[str, Any] = {"kind": anomaly.kind, "template_id": anomaly.template_id}
+        item["template"] = anomaly.template
+        try:
+            explanation = explainer.explain(anomaly)
+        except ExplainerError as exc:
+            item["error"] = str(exc)
+        else:
+            item.update(explanation.model_dump())
+        results.append(item)
+    return results
 
 
 def _print_report(report: AnalysisReport) -> None:
