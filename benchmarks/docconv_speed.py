@@ -244,6 +244,18 @@ def throughput(args: argparse.Namespace) -> list[dict[str, Any]]:
         },
         args.repeat,
     )
+    w3c_xml = docconv.json_to_xml(json_text)
+    measure(
+        rows,
+        "xml->json",
+        f"{len(records)} quotes as W3C XML (the JSON round trip's way back)",
+        len(w3c_xml),
+        {
+            "docconv lossless": lambda: docconv.xml_to_json(w3c_xml),
+            "xmltodict": lambda: json.dumps(xmltodict.parse(w3c_xml)),
+        },
+        args.repeat,
+    )
     wxr = sorted((FIXTURES / "xml" / "wxr").glob("*.xml"))
     for path in wxr:
         data = path.read_bytes()

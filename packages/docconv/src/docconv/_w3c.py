@@ -310,10 +310,11 @@ class W3CDecoder:
             ``"decimal"`` (int/Decimal).
     """
 
-    __slots__ = ("_convert", "max_depth")
+    __slots__ = ("_convert", "_keys", "max_depth")
 
     def __init__(self, max_depth: int, numbers: NumberMode = "native") -> None:
         self.max_depth = max_depth
+        self._keys: dict[str, str] = {}
         convert: Callable[[str], Any]
         if numbers == "lexical":
             convert = JsonNumber
@@ -322,6 +323,12 @@ class W3CDecoder:
         else:
             convert = _to_native
         self._convert = convert
+
+    def _key_literal(self, key: str) -> str:
+        literal = json_string(key)
+        if len(self._keys) < 65536:  # keys repeat across records: cache their JSON text
+            self._keys[key] = literal
+        return literal
 
     def to_text(self, el: Node, indent: int | None = None) -> str:
         """JSON text of the value ``el`` holds, numbers exactly as written.
@@ -361,21 +368,41 @@ class W3CDecoder:
             out.append("{")
             seen: set[str] = set()
             first = True
+            colon = ": " if nl else ":"
+            keys = self._keys
             for child in el:
-                _check_blank(el, child.tail)
-                if not isinstance(child.tag, str):
+                tail = child.tail
+                if tail and not tail.isspace():
+                    _check_blank(el, tail)
+                ctag = child.tag
+                if ctag.__class__ is not str:
                     continue
-                key = _key_of(child)
+                attributes = child.items()
+                plain = len(attributes) == 1 and attributes[0][0] == "key"
+                if plain:  # the usual member: a key and nothing else
+                    key = attributes[0][1]
+                    literal = keys.get(key) or self._key_literal(key)
+                else:
+                    key = _key_of(child)
+                    literal = json_string(key)
                 if key in seen:
                     raise MappingError(f"duplicate key {key!r}{_where(child)}")
                 seen.add(key)
-                if not first:
-                    out.append(",")
-                first = False
-                out.append(inner)
-                out.append(json_string(key))
-                out.append(": " if nl else ":")
-                self._text(child, out, depth + 1, nl, pad)
+                if first:
+                    first = False
+                    out.append(f"{inner}{literal}{colon}")
+                else:
+                    out.append(f",{inner}{literal}{colon}")
+                # leaves inline: the members of data documents are mostly strings and numbers
+                if ctag == _STRING and plain and not len(child):
+                    out.append(encode_json_string(child.text or ""))
+                elif ctag == _NUMBER and not len(child):
+                    text = child.text
+                    if text is None or JSON_NUMBER.fullmatch(text) is None:
+                        text = number_of(child)
+                    out.append(text)
+                else:
+                    self._text(child, out, depth + 1, nl, pad)
             if not first and nl:
                 out.append(nl + pad * depth)
             out.append("}")
