@@ -691,3 +691,43 @@ def test_403_is_scoped_to_a_market_and_401_to_the_key(
         r.url.params.get("symbol") for r in router.requests if r.url.host == "fh.test"
     ]
     assert finnhub_symbols == ["VOD.L", "AAPL", "MSFT"]  # TSCO.L and the profile not asked
+
+
+class TestCrossProcessLease:
+    """Another process's lease, simulated by writing it to the shared store."""
+
+    def test_waits_then_takes_over_from_a_dead_leader(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        settings = settings_factory()
+        key = Query("quote", symbol="IBM").cache_key
+        store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.3)
+
+        async def main() -> dict[str, Any]:
+            async with client(settings_factory, store, router, namespace=settings.namespace) as md:
+                assert (await md.quote("IBM")).symbol == "IBM"
+                return await md.stats()
+
+        stats = run(main())
+        assert router.calls["finnhub"] == 1
+        assert stats["process"]["coalesced"] >= 1
+
+    def test_follower_raises_the_leaders_error(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        settings = settings_factory()
+        key = Query("quote", symbol="IBM").cache_key
+        store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.2)
+        failure = {"kind": "rate_limited", "message": "spent", "retry_after": 7}
+        store.set(f"{settings.namespace}:error:{key}", json.dumps(failure).encode(), ttl=5)
+
+        async def main() -> None:
+            async with client(settings_factory, store, router, namespace=settings.namespace) as md:
+                await md.quote("IBM")
+
+        with pytest.raises(RateLimitedError) as info:
+            run(main())
+        assert info.value.retry_after == 7
+        assert not router.calls  # the follower never called upstream itself

@@ -237,7 +237,12 @@ class Core:
         lease = self._prefix + "lease:" + key
         error_key = self._prefix + "error:" + key
         deadline = self.clock() + self.settings.coalesce_timeout
-        lease_ttl = self.settings.timeout * self.settings.retries * 2 + 5
+        # long enough for the leader to try every provider with every retry; it expires if the
+        # leader dies, and a waiting process then takes over
+        per_provider = self.settings.retries * (
+            self.settings.timeout + self.settings.retry_wait * 8
+        )
+        lease_ttl = max(len(self.providers), 1) * per_provider + 5
         token = uuid.uuid4().hex.encode()
         delay = 0.005
         while True:

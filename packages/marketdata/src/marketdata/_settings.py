@@ -71,7 +71,7 @@ class MarketDataSettings(BaseSettings):
         default=0.0, ge=0, description="seconds a call may wait for a rate budget to refill"
     )
     coalesce_timeout: float = Field(
-        default=30.0, gt=0, description="seconds a caller waits for another's fetch"
+        default=60.0, gt=0, description="seconds a caller waits for another process's fetch"
     )
 
     ttl_quote: float = Field(default=15.0, gt=0, description="quote freshness, market open")
