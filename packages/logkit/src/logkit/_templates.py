@@ -414,6 +414,8 @@ class TemplateMiner:
                 return None
             node = self._by_length[n] = _Node()
         for token in tokens[: min(self.depth, n - 1)] if n > 1 else ():
+            if token.count(".") >= 2:
+                token = WILDCARD  # dotted names (com.apple.x, org.y.Z) are usually variables
             child = node.children.get(token)
             if child is None:
                 # An unknown token goes to the wildcard child when the node is full (or when
