@@ -129,9 +129,12 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """The URL callers use: ``http://host:port``, or ``http://localhost`` over a unix socket."""
+        """The URL callers use: ``http://host:port``, or ``unix:///abs/path.sock``.
+
+        The unix form is what the PHP client (``bridge/php``) takes for a socket.
+        """
         if self.uds is not None:
-            return "http://localhost"
+            return f"unix://{self.uds.expanduser().resolve()}"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 

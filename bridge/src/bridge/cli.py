@@ -80,7 +80,7 @@ def serve(
     """
     settings = _settings(host=host, port=port, uds=uds, workers=workers, log_level=log_level)
     token, path, generated = _token_or_exit(settings)
-    where = f"unix socket {settings.uds}" if settings.uds else settings.base_url
+    where = settings.base_url
     err.print(f"bridge {__version__}: listening on {where} with {settings.workers} worker(s)")
     if path is None:
         err.print("bearer token: from BRIDGE_TOKEN")
