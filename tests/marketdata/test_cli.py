@@ -97,6 +97,9 @@ def test_history_news_search_profile_json(emu: ProviderEmulators) -> None:
     history = runner.invoke(app, ["history", "IBM", "--interval", "1d", "--json"])
     assert history.exit_code == 0, history.output
     assert json.loads(history.stdout)["bars"]
+    week = runner.invoke(app, ["history", "MSFT", "--range", "5d", "--json"])
+    assert week.exit_code == 0, week.output
+    assert 1 <= len(json.loads(week.stdout)["bars"]) <= 5
     news = json.loads(runner.invoke(app, ["news", "IBM", "--limit", "2", "--json"]).stdout)
     assert len(news["items"]) == 2
     market = runner.invoke(app, ["news"])

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -731,3 +731,39 @@ class TestCrossProcessLease:
             run(main())
         assert info.value.retry_after == 7
         assert not router.calls  # the follower never called upstream itself
+
+
+@pytest.mark.parametrize(
+    ("period", "start"),
+    [
+        ("5d", date(2024, 3, 10)),
+        ("1mo", date(2024, 2, 13)),
+        ("ytd", date(2024, 1, 1)),
+        ("1y", date(2023, 3, 15)),
+        ("max", date(1970, 1, 2)),
+    ],
+)
+def test_history_periods(
+    settings_factory: Factory, store: StateStore, period: str, start: date
+) -> None:
+    router = Router()
+    router.defaults["finnhub"] = lambda r: ok({"s": "no_data"})
+    now = datetime(2024, 3, 15, 18, 0, tzinfo=UTC).timestamp()
+
+    async def main() -> None:
+        async with client(settings_factory, store, router, clock=lambda: now) as md:
+            await md.history("IBM", "1d", period=period)
+
+    run(main())
+    sent = datetime.fromtimestamp(int(router.requests[0].url.params["from"]), tz=UTC).date()
+    assert sent == start
+
+
+def test_history_period_validation(settings_factory: Factory, store: StateStore) -> None:
+    router = Router()
+    with MarketData(settings_factory(), store=store, transport=router.async_transport()) as md:
+        with pytest.raises(InvalidRequestError, match="period must be"):
+            md.history("IBM", period="7w")
+        with pytest.raises(InvalidRequestError, match="either period or start"):
+            md.history("IBM", start=date(2024, 1, 1), period="1y")
+    assert not router.calls

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, get_args
 
 from marketdata._core import Core
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
         Iterable,
     )
     from concurrent.futures import Future
-    from datetime import date
 
     import httpx
 
@@ -69,14 +69,47 @@ def _interval(value: str) -> Interval:
     return cast("Interval", text)
 
 
+PERIODS: dict[str, int] = {
+    "5d": 5, "1mo": 31, "3mo": 92, "6mo": 183, "1y": 366, "2y": 731, "5y": 1827, "10y": 3653,
+}  # fmt: skip
+"""``period`` values of :meth:`AsyncMarketData.history` in days; ``ytd`` and ``max`` too."""
+
+
+def period_start(period: str, today: date) -> date:
+    """The first day of a ``period`` ending ``today``.
+
+    Raises:
+        InvalidRequestError: an unknown period.
+    """
+    text = period.strip().lower()
+    if text == "ytd":
+        return date(today.year, 1, 1)
+    if text == "max":
+        return date(1970, 1, 2)
+    if text not in PERIODS:
+        choices = [*PERIODS, "ytd", "max"]
+        raise InvalidRequestError(f"period must be one of {choices}, got {period!r}")
+    return today - timedelta(days=PERIODS[text])
+
+
 def history_query(
-    symbol: str, interval: str, start: date | None, end: date | None, adjusted: bool
+    symbol: str,
+    interval: str,
+    start: date | None,
+    end: date | None,
+    adjusted: bool,
+    period: str | None = None,
+    today: date | None = None,
 ) -> Query:
     """Validate ``history`` arguments into a query.
 
     Raises:
-        InvalidRequestError: unknown interval, or start after end.
+        InvalidRequestError: unknown interval or period, period with start, start after end.
     """
+    if period is not None:
+        if start is not None:
+            raise InvalidRequestError("give either period or start, not both")
+        start = period_start(period, end or today or datetime.now(UTC).date())
     if start and end and start > end:
         raise InvalidRequestError(f"start {start} is after end {end}")
     return Query(
@@ -178,6 +211,9 @@ class AsyncMarketData:
             bus=EventBus(self.store),
         )
 
+    def _today(self) -> date:
+        return datetime.fromtimestamp(self._core.clock(), tz=UTC).date()
+
     def __repr__(self) -> str:
         names = [p.name for p in self._core.providers]
         return f"{type(self).__name__}(providers={names}, store={self.store!r})"
@@ -238,6 +274,7 @@ class AsyncMarketData:
         end: date | None = None,
         *,
         adjusted: bool = False,
+        period: str | None = None,
     ) -> History:
         """Bars of one symbol between ``start`` and ``end`` (inclusive, UTC dates).
 
@@ -247,6 +284,8 @@ class AsyncMarketData:
             start: First day (default: what the provider returns by default).
             end: Last day (default: today).
             adjusted: Adjusted closes (Alpha Vantage ``*_ADJUSTED``; premium there).
+            period: Instead of ``start``: ``5d 1mo 3mo 6mo 1y 2y 5y 10y ytd max`` before
+                ``end`` (or today).
 
         Returns:
             The bars, oldest first.
@@ -254,7 +293,7 @@ class AsyncMarketData:
         Raises:
             InvalidRequestError, UnknownSymbolError, RateLimitedError, ProviderUnavailableError.
         """
-        query = history_query(symbol, interval, start, end, adjusted)
+        query = history_query(symbol, interval, start, end, adjusted, period, self._today())
         return cast("History", await self._core.fetch(query))
 
     async def news(self, symbol: str | None = None, *, limit: int = 20) -> list[NewsItem]:
@@ -417,14 +456,16 @@ class MarketData:
         end: date | None = None,
         *,
         adjusted: bool = False,
+        period: str | None = None,
     ) -> History:
         """See :meth:`AsyncMarketData.history`."""
-        found = self._async.core.cached_shared(
-            history_query(symbol, interval, start, end, adjusted)
-        )
+        query = history_query(symbol, interval, start, end, adjusted, period, self._async._today())
+        found = self._async.core.cached_shared(query)
         if found is not None:
             return cast("History", found)
-        return self._run(self._async.history(symbol, interval, start, end, adjusted=adjusted))
+        return self._run(
+            self._async.history(symbol, interval, start, end, adjusted=adjusted, period=period)
+        )
 
     def news(self, symbol: str | None = None, *, limit: int = 20) -> list[NewsItem]:
         """See :meth:`AsyncMarketData.news`."""

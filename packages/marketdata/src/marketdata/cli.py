@@ -164,13 +164,17 @@ def history(
     interval: Annotated[str, typer.Option(help="1min 5min 15min 30min 60min 1d 1wk 1mo")] = "1d",
     start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--range", help="Instead of --start: 5d 1mo 3mo 6mo 1y 2y 5y 10y ytd max"),
+    ] = None,
     adjusted: Annotated[bool, typer.Option(help="Adjusted closes")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Bars of one symbol."""
     first, last = _parse_date(start, "--start"), _parse_date(end, "--end")
     with _client() as md:
-        result = md.history(symbol, interval, first, last, adjusted=adjusted)
+        result = md.history(symbol, interval, first, last, adjusted=adjusted, period=period)
     if as_json:
         _print_json(result)
         return
