@@ -177,16 +177,24 @@ class AlphaVantageEmulator(HTTPEmulator):
             from zoneinfo import ZoneInfo
 
             eastern = ZoneInfo("America/New_York")
-            end = datetime.combine(day, datetime.min.time()).replace(hour=16)
+            # bars start 04:00-19:59 New York time (extended hours), weekdays only
+            end = datetime.combine(day, datetime.min.time()).replace(hour=20) - timedelta(
+                minutes=minutes
+            )
             local_now = now.astimezone(eastern).replace(tzinfo=None)
             if local_now < end:
                 end = local_now.replace(second=0, microsecond=0)
                 end -= timedelta(minutes=end.minute % minutes)
             count = 100 if compact else 500
-            for step in range(count):
-                stamp = end - timedelta(minutes=minutes * step)
-                bar = _data.ohlcv(symbol, stamp.date(), stamp.hour * 60 + stamp.minute)
-                rows[stamp.strftime("%Y-%m-%d %H:%M:%S")] = {
+            stamp = end
+            while len(rows) < count:
+                if stamp.weekday() >= 5 or not 4 <= stamp.hour < 20:
+                    stamp -= timedelta(minutes=minutes)
+                    continue
+                current = stamp
+                stamp -= timedelta(minutes=minutes)
+                bar = _data.ohlcv(symbol, current.date(), current.hour * 60 + current.minute)
+                rows[current.strftime("%Y-%m-%d %H:%M:%S")] = {
                     "1. open": _num(bar["open"]),
                     "2. high": _num(bar["high"]),
                     "3. low": _num(bar["low"]),
