@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docconv import (
+    DocconvError,
     EntitiesForbiddenError,
     ExternalReferenceError,
     LimitExceededError,
@@ -21,6 +24,7 @@ from docconv import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 # The files of attacks/ that are benign controls (SOURCES.md): they must convert.
@@ -151,3 +155,41 @@ class TestMalformed:
         with pytest.raises(MalformedXMLError) as info:
             xml_to_json(folder / "malformed.xml")
         assert info.value.line == 90
+
+
+def outcome(call: Callable[[], object]) -> str:
+    """Run a conversion: it either gives output or raises a DocconvError with a message."""
+    message = "no output"
+    try:
+        result = call()
+    except DocconvError as exc:
+        message = str(exc)
+        result = None
+    if result is None:
+        return "refused" if message else "silent"
+    return "converted" if result else "empty"
+
+
+ODD_XML = [b"<a", b"<?xml", b"<!DOCTYPE", b"<a xmlns:p=''/>", b"<a>&#0;</a>", b"<a>&#xD800;</a>"]
+
+
+class TestNothingCrashes:
+    @settings(max_examples=100, deadline=None)
+    @given(st.binary(max_size=200) | st.sampled_from(ODD_XML))
+    def test_arbitrary_bytes_as_xml(self, data: bytes) -> None:
+        for mapping in ("lossless", "readable"):
+
+            def convert(mapping: Any = mapping) -> object:
+                return xml_to_json(data, mapping=mapping)
+
+            assert outcome(convert) in {"converted", "refused"}
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(max_size=100) | st.binary(max_size=100))
+    def test_arbitrary_input_as_json(self, data: str | bytes) -> None:
+        for mapping in ("lossless", "readable", "jsonml"):
+
+            def convert(mapping: Any = mapping) -> object:
+                return json_to_xml(data, mapping=mapping)
+
+            assert outcome(convert) in {"converted", "refused"}
