@@ -767,3 +767,31 @@ def test_history_period_validation(settings_factory: Factory, store: StateStore)
         with pytest.raises(InvalidRequestError, match="either period or start"):
             md.history("IBM", start=date(2024, 1, 1), period="1y")
     assert not router.calls
+
+
+def test_cancelling_the_leader_does_not_cancel_its_followers(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        if router.calls["finnhub"] == 1:
+            await release.wait()  # the first (leading) call hangs until cancelled
+        return ok({"c": 3, "d": 0, "dp": 0, "h": 3, "l": 3, "o": 3, "pc": 3, "t": 1})
+
+    router.defaults["finnhub"] = slow  # type: ignore[assignment]
+
+    async def main() -> Quote:
+        async with client(settings_factory, store, router) as md:
+            leader = asyncio.ensure_future(md.quote("IBM"))
+            await asyncio.sleep(0.05)
+            follower = asyncio.ensure_future(md.quote("IBM"))
+            await asyncio.sleep(0.05)
+            leader.cancel()
+            quote = await asyncio.wait_for(follower, 5)
+            assert leader.cancelled()
+            return quote
+
+    assert run(main()).price == Decimal(3)
+    assert router.calls["finnhub"] == 2

@@ -166,14 +166,22 @@ class Core:
         Raises:
             UnknownSymbolError, RateLimitedError, ProviderUnavailableError.
         """
-        found = self.cached(query)
-        if found is not None:
-            return found
         key = query.cache_key
-        waiting = self._inflight.get(key)
-        if waiting is not None:
+        while True:
+            found = self.cached(query)
+            if found is not None:
+                return found
+            waiting = self._inflight.get(key)
+            if waiting is None:
+                break
             self._count("coalesced")
-            return await asyncio.shield(waiting)
+            try:
+                return await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if waiting.cancelled() and task is not None and not task.cancelling():
+                    continue  # the leading task was cancelled, not this one: try again
+                raise
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
@@ -184,6 +192,9 @@ class Core:
                     "the shared state store is unavailable",
                     reasons={"statestore": type(exc).__name__},
                 ) from None
+        except asyncio.CancelledError:
+            future.cancel()  # waiters see a cancelled future and fetch for themselves
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: nobody may be waiting
