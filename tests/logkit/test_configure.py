@@ -285,3 +285,25 @@ class TestRequestIdMiddleware:
         sent, rid = self._run([])
         assert len(rid) == 32
         assert (b"x-request-id", rid.encode()) in sent[0]["headers"]  # type: ignore[operator]
+
+
+class TestSinkRecovery:
+    def test_file_is_used_again_once_the_folder_is_back(self, tmp_path: Path) -> None:
+        folder = tmp_path / "logs"
+        folder.write_text("a file where the folder should be")
+        now = [0.0]
+        err = io.StringIO()
+        handler = logkit.ConcurrentRotatingFileHandler(
+            folder / "app.log", fallback=err, retry_after=30, clock=lambda: now[0]
+        )
+        try:
+            handler.write_line("one\n")
+            folder.unlink()
+            handler.write_line("two\n")  # too early to retry
+            now[0] = 31.0
+            handler.write_line("three\n")
+        finally:
+            handler.close()
+        assert err.getvalue().count("cannot write log file") == 1
+        assert err.getvalue().splitlines()[1:] == ["one", "two"]
+        assert (folder / "app.log").read_text() == "three\n"

@@ -208,8 +208,8 @@ def configure(
             console.setFormatter(build_formatter(chosen, colors=colors))
             setattr(console, _HANDLER_MARK, True)
             root.addHandler(console)
-            if file_handler is not None and file_handler.using_fallback:
-                file_handler.setLevel(logging.CRITICAL + 1)  # console already shows everything
+            if file_handler is not None:
+                file_handler.fallback_enabled = False  # the console already shows every event
         root.setLevel(lvl)
         for name, value in (levels or {}).items():
             logging.getLogger(name).setLevel(_level(value))

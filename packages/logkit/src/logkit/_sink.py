@@ -7,7 +7,8 @@ rotating process holds it exclusive, re-checks the size and renames ``f → f.1 
 others notice the new inode before their next write and reopen.
 
 When the file cannot be opened (folder missing and not creatable, not writable, disk full) the
-handler falls back to stderr, prints **one** warning there, and keeps every event.
+handler falls back to stderr, prints **one** warning there, and keeps every event; it tries the
+file again every ``retry_after`` seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
@@ -33,6 +38,8 @@ class ConcurrentRotatingFileHandler(logging.Handler):
         backups: how many rotated files to keep (``path.1`` is the newest).
         mode: permission bits for new files.
         fallback: where events go when the file is unusable (default ``sys.stderr``).
+        retry_after: seconds between attempts to get back to the file after a failure.
+        clock: monotonic clock (tests).
     """
 
     def __init__(
@@ -43,8 +50,15 @@ class ConcurrentRotatingFileHandler(logging.Handler):
         backups: int = 5,
         mode: int = 0o640,
         fallback: IO[str] | None = None,
+        retry_after: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        self.retry_after = retry_after
+        # False when another handler already shows every event on the console.
+        self.fallback_enabled = True
+        self._clock = clock
+        self._failed_at = 0.0
         self.path = Path(path)
         self.max_bytes = max_bytes
         self.backups = max(backups, 1)
@@ -86,6 +100,7 @@ class ConcurrentRotatingFileHandler(logging.Handler):
 
     def _fail(self, exc: OSError) -> None:
         self._failed = True
+        self._failed_at = self._clock()
         if not self._warned:
             self._warned = True
             stream = self._fallback or sys.stderr
@@ -116,8 +131,11 @@ class ConcurrentRotatingFileHandler(logging.Handler):
         """Append one already formatted line that ends with a newline."""
         data = line.encode("utf-8", "backslashreplace")
         with self._io_lock:
+            if self._failed and self._clock() - self._failed_at >= self.retry_after:
+                self._open()  # the folder may be writable again; fails quietly otherwise
             if self._failed or self._fd is None:
-                self._write_fallback(line)
+                if self.fallback_enabled:
+                    self._write_fallback(line)
                 return
             try:
                 self._append(data)
