@@ -795,3 +795,22 @@ def test_cancelling_the_leader_does_not_cancel_its_followers(
 
     assert run(main()).price == Decimal(3)
     assert router.calls["finnhub"] == 2
+
+
+def test_unknown_from_one_provider_while_the_other_fails_keeps_stale_data(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    router = Router()
+    now = [1_700_000_000.0]
+
+    async def main() -> Quote:
+        async with client(settings_factory, store, router, clock=lambda: now[0]) as md:
+            await md.quote("AAPL")
+            now[0] += 3600
+            router.defaults["finnhub"] = lambda r: ok(FH_ZERO)  # a glitch: all zeros
+            router.defaults["alphavantage"] = lambda r: httpx.Response(503)
+            return await md.quote("AAPL")
+
+    quote = run(main())
+    assert quote.stale
+    assert quote.price == Decimal("162.74")

@@ -88,6 +88,7 @@ class _Outcome:
     retry_after: float = math.inf
     unknown: bool = False
     only_limits: bool = True
+    failed: bool = False  # a provider that might know the symbol could not answer
 
 
 class Core:
@@ -330,7 +331,9 @@ class Core:
                 if result is not None:
                     await self._store_result(query, provider.name, result)
                     return result
-            if outcome.unknown:
+            has_stale = stale is not None and stale.result is not None
+            # "unknown" from one provider while another failed does not erase known data
+            if outcome.unknown and not (has_stale and outcome.failed):
                 await self._store_unknown(query, outcome)
                 raise UnknownSymbolError(query.symbol or query.text or "")
             if stale is not None and stale.result is not None:
@@ -392,14 +395,17 @@ class Core:
             if denied:
                 outcome.reasons[name] = "key refused access to this data earlier"
                 outcome.only_limits = False
+                outcome.failed = True
                 continue
             if rest is not None:
+                outcome.failed = True
                 outcome.reasons[name] = "key resting after a limit answer"
                 outcome.retry_after = min(outcome.retry_after, rest)
                 continue
             try:
                 return await self._call_with_retries(provider, key, query)
             except BudgetSpentError as spent:
+                outcome.failed = True
                 outcome.reasons[name] = "rate budget spent"
                 outcome.retry_after = min(outcome.retry_after, spent.retry_after)
             except LimitFault as fault:
@@ -408,12 +414,14 @@ class Core:
                 await self.limits.rest(
                     name, key, pause, endpoint if fault.scope == "endpoint" else ""
                 )
+                outcome.failed = True
                 outcome.reasons[name] = f"limit answer: {fault.reason}"
                 outcome.retry_after = min(outcome.retry_after, pause)
             except AccessFault as fault:
                 await self.limits.deny(name, key, "*" if fault.whole_key else scope)
                 outcome.reasons[name] = f"access refused: {fault.reason}"
                 outcome.only_limits = False
+                outcome.failed = True
             except UnknownFault as fault:
                 outcome.unknown = True
                 outcome.reasons[name] = f"unknown symbol ({fault.reason})"
@@ -421,6 +429,7 @@ class Core:
             except (TransientFault, RequestFault) as fault:
                 outcome.reasons[name] = fault.reason
                 outcome.only_limits = False
+                outcome.failed = True
                 return None
         return None
 
