@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from marketdata.testing import ProviderEmulators
+from marketdata.testing import FinnhubWebSocketEmulator, ProviderEmulators
 from tests.bridge.receiver import WebhookReceiver
 from tests.bridge.server import run_bridge
 
@@ -26,6 +26,13 @@ def emulators() -> Iterator[ProviderEmulators]:
     """Alpha Vantage and Finnhub emulators on loopback, shared by the session's bridges."""
     with ProviderEmulators(websocket=False) as emu:
         yield emu
+
+
+@pytest.fixture(scope="session")
+def trade_stream() -> Iterator[FinnhubWebSocketEmulator]:
+    """A Finnhub WebSocket emulator sending a trade frame every half second."""
+    with FinnhubWebSocketEmulator(trade_interval=0.5) as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +55,14 @@ def bridge_env(
         "rules": [],
     }
     rules.write_text(json.dumps(document), encoding="utf-8")
-    return {**emulators.env, **PROVIDER_KEYS, "ALERTS_RULES": str(rules)}
+    # Streaming is tried on the workers' bridge only (see bridge_workers), so that elsewhere a
+    # rule fires because of a quote someone fetched, not because of a streamed trade.
+    return {
+        **emulators.env,
+        **PROVIDER_KEYS,
+        "ALERTS_RULES": str(rules),
+        "BRIDGE_STREAM_RULE_SYMBOLS": "0",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -72,11 +86,18 @@ def bridge_uds(
 
 @pytest.fixture(scope="session")
 def bridge_workers(
-    tmp_path_factory: pytest.TempPathFactory, bridge_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory,
+    bridge_env: dict[str, str],
+    trade_stream: FinnhubWebSocketEmulator,
 ) -> Iterator[RunningBridge]:
-    """One bridge with two worker processes on one state store."""
+    """One bridge with two worker processes on one state store, streaming rule symbols."""
     home = tmp_path_factory.mktemp("bridge-workers")
-    with run_bridge(home, workers=2, env=bridge_env) as bridge:
+    env = {
+        **bridge_env,
+        "BRIDGE_STREAM_RULE_SYMBOLS": "1",
+        "MARKETDATA_FINNHUB_WS_URL": trade_stream.url,
+    }
+    with run_bridge(home, workers=2, env=env) as bridge:
         yield bridge
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from marketdata.testing import FinnhubWebSocketEmulator
     from tests.bridge.receiver import WebhookReceiver
     from tests.bridge.server import RunningBridge
 
@@ -198,3 +199,28 @@ class TestWiring:
             assert len(receiver.wait_for(rule_id)) >= 1
         time.sleep(2.0)  # room for a duplicate to arrive, if there were one
         assert [len(receiver.bodies_for(rule_id)) for rule_id in rule_ids] == [1, 1, 1]
+
+
+class TestStreaming:
+    def test_symbols_of_price_rules_are_streamed_by_one_worker(
+        self,
+        bridge_workers: RunningBridge,
+        receiver: WebhookReceiver,
+        trade_stream: FinnhubWebSocketEmulator,
+    ) -> None:
+        symbol = f"S{uuid.uuid4().hex[:5].upper()}"
+        rule: dict[str, Any] = {
+            "id": _uid("streamed"),
+            "kind": "price_above",
+            "symbol": symbol,
+            "threshold": "0.01",
+            "channels": ["hook"],
+        }
+        with bridge_workers.client() as client:
+            assert client.post("/v1/alerts/rules", json=rule).status_code == 201
+        # Nobody asks for a quote: the trade stream alone must fire the rule.
+        bodies = receiver.wait_for(rule["id"], timeout=40)
+        assert len(bodies) == 1, trade_stream.subscriptions
+        assert symbol in trade_stream.subscriptions
+        # One worker streams (Finnhub allows one socket per key), not both.
+        assert trade_stream.live_connections == 1

@@ -15,6 +15,7 @@ from bridge._alerting import Alerting
 from bridge._logpipe import QUEUE as LOG_QUEUE
 from bridge._logpipe import LogPipeline, enqueue_batch
 from bridge._schemas import CheckPublic
+from bridge._streaming import RuleSymbolStreamer
 from marketdata import AsyncMarketData
 from statestore import AsyncStateStore, LockTimeoutError, StateStore, open_store
 
@@ -88,6 +89,9 @@ class Services:
         services.spawn(services._log_loop(), "bridge-logs")
         services.spawn(services._rules_loop(), "bridge-rules")
         services.spawn(services._health_loop(), "bridge-health")
+        if settings.stream_rule_symbols:
+            streamer = RuleSymbolStreamer(marketdata, services.astore, alerting.repository)
+            services.spawn(streamer.run(), "bridge-streamer")
         return services
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:

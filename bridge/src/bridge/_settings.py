@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     max_convert_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
     log_queue_size: Annotated[int, Field(ge=1)] = 10_000
     log_events_level: Literal["debug", "info", "notice", "warning", "error", "critical"] = "info"
+    stream_rule_symbols: bool = Field(
+        True, description="Stream Finnhub trades of the symbols price rules name (needs a key)."
+    )
     alerts_rules: Path | None = Field(
         None,
         validation_alias=AliasChoices("ALERTS_RULES"),
@@ -155,6 +158,7 @@ class Settings(BaseSettings):
             "BRIDGE_JSON_LOGS": "1" if self.json_logs else "0",
             "BRIDGE_LOG_QUEUE_SIZE": str(self.log_queue_size),
             "BRIDGE_LOG_EVENTS_LEVEL": self.log_events_level,
+            "BRIDGE_STREAM_RULE_SYMBOLS": "1" if self.stream_rule_symbols else "0",
             "ALERTS_DRY_RUN_ACTIONS": "1" if self.alerts_dry_run_actions else "0",
         }
         if self.alerts_rules is not None:
