@@ -81,6 +81,36 @@ def e2e(session: nox.Session) -> None:
     session.run("pytest", "-m", "e2e", *session.posargs, env=_fixtures_env())
 
 
+# What each distribution needs from the workspace besides itself, in install order.
+LOCAL_REQUIREMENTS: dict[str, list[str]] = {
+    "statestore": [],
+    "logkit": [],
+    "docconv": [],
+    "marketdata": ["statestore", "logkit"],
+    "alerts": ["statestore", "logkit"],
+    "bridge": ["statestore", "logkit", "docconv", "marketdata", "alerts"],
+}
+
+
+def _member_path(name: str) -> str:
+    return "./bridge" if name == "bridge" else f"./packages/{name}"
+
+
+@nox.session(python="3.11", default=False, venv_backend="none")
+def dists(session: nox.Session) -> None:
+    """Install each distribution alone into a fresh virtualenv with pip and call its CLI."""
+    tmp = Path(session.create_tmp())
+    for name, needs in LOCAL_REQUIREMENTS.items():
+        venv = tmp / f"venv-{name}"
+        session.run("python3", "-m", "venv", "--clear", str(venv))
+        pip = str(venv / "bin" / "pip")
+        paths = [_member_path(n) for n in [*needs, name]]
+        session.run(pip, "install", "--quiet", "--disable-pip-version-check", *paths)
+        session.run(pip, "check")
+        session.run(str(venv / "bin" / name), "--help", silent=True)
+        session.run(str(venv / "bin" / "python"), "-m", name, "--help", silent=True)
+
+
 @nox.session(python="3.11", default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ and print each one's figures."""
