@@ -22,6 +22,8 @@ from logkit import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
+
 
 class TestChecks:
     def test_missing_path_fails(self, tmp_path: Path) -> None:
@@ -137,3 +139,17 @@ class TestChecker:
     def test_warnings_degrade(self) -> None:
         report = HealthChecker([lambda: CheckResult(name="a", status="warn", detail="hm")]).run()
         assert (report.status, report.http_status) == ("degraded", 200)
+
+
+def test_default_checks_include_a_readable_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logkit._health import default_checks
+
+    monkeypatch.delenv("SWITCHYARD_SECRETS_FILE", raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("")
+    secrets.chmod(0o644)
+    report = HealthChecker(default_checks(home=tmp_path)).run()
+    check = next(c for c in report.checks if c.name == "secrets_file")
+    assert check.status == "warn"

@@ -340,6 +340,11 @@ def default_checks(
         lambda: check_path(home, name="home"),
         lambda: check_disk_space(home),
     ]
+    secrets = Path(os.environ.get("SWITCHYARD_SECRETS_FILE") or home / "secrets.toml")
+    if secrets.exists():
+        checks.append(
+            partial(check_path, secrets, name="secrets_file", writable=False, private=True)
+        )
     checks.extend(partial(check_path, path) for path in paths)
     checks.extend(partial(check_log_file, log, state_path=growth_state) for log in logs)
     state = state_url or "sqlite:///" + str(home / "state").lstrip("/")
