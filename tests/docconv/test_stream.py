@@ -94,6 +94,15 @@ class TestXmlRecords:
         small, large = count(100), count(5_000)  # about 25 kB and 1.3 MB of XML
         assert 0 < large < small * 3 + 512 * 1024
 
+    def test_record_size_limit(self) -> None:
+        assert (
+            len(list(iter_xml_records(generated_feed(50), "quote", limits=Limits(max_bytes=4096))))
+            == 50
+        )
+        big = [b"<r><a>", b"x" * 10_000, b"</a></r>"]
+        with pytest.raises(LimitExceededError, match="without a complete <a> record"):
+            list(iter_xml_records(big, "a", limits=Limits(max_bytes=4096)))
+
     def test_attacks_and_errors_while_streaming(self) -> None:
         with pytest.raises(EntitiesForbiddenError):
             list(iter_xml_records([b'<!DOCTYPE r [<!ENTITY e "x">]><r><a>&e;</a></r>'], "a"))

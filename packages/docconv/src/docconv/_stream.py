@@ -68,7 +68,8 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
         tag: ``"item"`` (any namespace), ``"wp:item"`` (by prefix), ``"{uri}item"``, or
             ``"*"`` for the root's children. A matching element nested in another is yielded
             (and emptied) before its ancestor.
-        limits: safety bounds; ``max_bytes`` bounds each element's text, not the document.
+        limits: safety bounds; ``max_bytes`` bounds the input read without completing a
+            record (so one record's size), not the document.
 
     Yields:
         The elements, in document order. They are emptied after the next one is read, so
@@ -93,6 +94,7 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
         collect_ids=False,
     )
     checked = False
+    pending = 0  # bytes fed since the last complete record
     depth = 0
     root_children_depth = 1
     head = b""
@@ -102,6 +104,12 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
                 head += chunk[: CHUNK - len(head)]
                 quick_prolog_check(head, limits)
             parser.feed(chunk)
+            pending += len(chunk)
+            if limits.max_bytes is not None and pending > limits.max_bytes:
+                raise LimitExceededError(
+                    f"refused: more than max_bytes={limits.max_bytes} bytes of XML without a"
+                    f" complete <{tag}> record"
+                )
             event: str
             el: Node
             for event, el in parser.read_events():
@@ -123,6 +131,7 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
                 ):
                     yield el
                     _release(el)
+                    pending = 0
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise translate_syntax_error(exc) from None
