@@ -123,9 +123,11 @@ class TestTail:
             raise KeyboardInterrupt
 
         monkeypatch.setattr("logkit.cli.time.sleep", fake_sleep)
-        result = runner.invoke(app, ["tail", str(log), "--state", str(state), "--echo"])
+        args = ["tail", str(log), "--state", str(state), "--echo", "--warmup-lines", "0"]
+        result = runner.invoke(app, [*args, "--warmup-windows", "0"])
         assert result.exit_code == 0, result.output
         assert "PHP Warning" in result.stdout
+        assert "new_template" in result.stdout
         positions = json.loads((state / "positions.json").read_text())
         assert positions["files"][str(log)]["offset"] == log.stat().st_size
         assert (state / "analyzer.json").exists()

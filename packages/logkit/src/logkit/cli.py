@@ -332,6 +332,7 @@ def tail(
         raise typer.Exit(1) from exc
     follower = Follower(files, state_path=positions, start_at="start" if from_start else "end")
     last_save = time.monotonic()
+    waiting: set[str] = set()
     try:
         while True:
             batch = follower.read()
@@ -341,7 +342,15 @@ def tail(
                 if echo:
                     sys.stdout.write(line.text + "\n")
             for path, lines in by_file.items():
-                for anomaly in analyzer.feed(lines, source=Path(path).name, fmt=chosen):
+                # The last entry may go on (a stack trace written in two parts): hold it
+                # until a poll brings nothing more for this file.
+                source = Path(path).name
+                for anomaly in analyzer.feed(lines, source=source, fmt=chosen, flush=False):
+                    _print_anomaly(anomaly, json_out)
+                waiting.add(source)
+            for source in [s for s in waiting if s not in {Path(p).name for p in by_file}]:
+                waiting.discard(source)
+                for anomaly in analyzer.feed([], source=source):
                     _print_anomaly(anomaly, json_out)
             if batch:
                 follower.save()
@@ -353,6 +362,9 @@ def tail(
     except KeyboardInterrupt:
         pass
     finally:
+        for source in waiting:
+            for anomaly in analyzer.feed([], source=source):
+                _print_anomaly(anomaly, json_out)
         follower.save()
         follower.close()
         if learned is not None:
