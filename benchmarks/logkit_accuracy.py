@@ -145,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings_path = fixtures_root() / "benchmark_settings.json"
     if not settings_path.is_file():
-        print(f"Loghub-2k fixtures not found under {fixtures_root()}", file=sys.stderr)
-        return 2
+        print(f"Loghub-2k fixtures not found under {fixtures_root()}: skipped", file=sys.stderr)
+        return 0
     published = json.loads(settings_path.read_text())["settings"]
     runners: dict[str, Callable[[str, Sequence[str]], tuple[list[str], list[str]]]] = {
         "logkit": lambda s, m: run_logkit(m),
