@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from logkit._exceptions import ConfigurationError, StateError
 
 WILDCARD = "<*>"
+OVERFLOW_ID = "overflow"
 STATE_VERSION = 1
 
 # Order matters: the broad, structured forms first, then the generic digit rule.
@@ -287,6 +288,8 @@ class TemplateMiner:
             with a wildcard there once this many distinct values have been seen.
         depth: tokens of prefix used to route a message (after the length level).
         max_children: children per tree node before new tokens go to the wildcard child.
+        max_templates: templates kept at most; past it, messages that fit none are counted
+            under the catch-all template ``overflow`` (memory stays bounded).
 
     Example:
         >>> miner = TemplateMiner()
@@ -304,6 +307,7 @@ class TemplateMiner:
         siblings: int = 3,
         depth: int = 2,
         max_children: int = 100,
+        max_templates: int = 50_000,
     ) -> None:
         if not 0 < similarity <= 1 or not 0 < join_similarity <= 1:
             raise ConfigurationError("similarity and join_similarity must be in (0, 1]")
@@ -314,6 +318,7 @@ class TemplateMiner:
         self.siblings = siblings
         self.depth = max(depth, 1)
         self.max_children = max_children
+        self.max_templates = max_templates
         self._by_length: dict[int, _Node] = {}
         self._clusters: dict[str, _Cluster] = {}
         self._lock = threading.RLock()
@@ -332,6 +337,12 @@ class TemplateMiner:
         with self._lock:
             leaf = self._grow(tokens)
             best = self._best(leaf.clusters, tokens)
+            if best is None and len(self._clusters) >= self.max_templates:
+                # Bounded memory whatever comes in: past the limit, unknown shapes are counted
+                # under one catch-all template instead of starting new ones.
+                overflow = self._overflow()
+                overflow.count += 1
+                return TemplateMatch(template_id=overflow.id, template=overflow.text, is_new=False)
             if best is None:
                 cluster = _Cluster(self._new_id(tokens), list(tokens), 1)
                 cluster.refresh()
@@ -399,6 +410,13 @@ class TemplateMiner:
         return sum(1 for c in self._clusters.values() if c.merged_into is None)
 
     # -- internals ------------------------------------------------------------------------
+    def _overflow(self) -> _Cluster:
+        cluster = self._clusters.get(OVERFLOW_ID)
+        if cluster is None:
+            cluster = self._clusters[OVERFLOW_ID] = _Cluster(OVERFLOW_ID, [WILDCARD], 0)
+            cluster.refresh()
+        return cluster
+
     def _grow(self, tokens: list[str]) -> _Node:
         """The leaf for these tokens, created when missing."""
         leaf = self._leaf(tokens, create=True)
@@ -509,6 +527,7 @@ class TemplateMiner:
                     "siblings": self.siblings,
                     "depth": self.depth,
                     "max_children": self.max_children,
+                    "max_templates": self.max_templates,
                 },
                 "clusters": [
                     {"id": c.id, "tokens": c.tokens, "count": c.count, "merged_into": c.merged_into}
@@ -533,6 +552,7 @@ class TemplateMiner:
                 siblings=int(cfg["siblings"]),
                 depth=int(cfg["depth"]),
                 max_children=int(cfg["max_children"]),
+                max_templates=int(cfg.get("max_templates", 50_000)),
             )
             for raw in state["clusters"]:
                 tokens = [str(t) for t in raw["tokens"]]
@@ -542,7 +562,7 @@ class TemplateMiner:
                 )
                 cluster.refresh()
                 miner._clusters[cluster.id] = cluster
-                if cluster.merged_into is None:
+                if cluster.merged_into is None and cluster.id != OVERFLOW_ID:
                     miner._grow(tokens).clusters.append(cluster)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if isinstance(exc, StateError):
