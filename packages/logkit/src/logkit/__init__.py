@@ -52,7 +52,7 @@ from logkit._sink import ConcurrentRotatingFileHandler
 from logkit._templates import Template, TemplateMatch, TemplateMiner, mask
 from logkit._version import __version__ as __version__
 
-__all__ = [  # noqa: RUF022 - plain sorted() order, checked by tests/test_shape.py
+__all__ = [
     "AnalysisReport",
     "AnalyzedEntry",
     "Analyzer",
