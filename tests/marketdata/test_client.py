@@ -702,10 +702,10 @@ class TestCrossProcessLease:
         router = Router()
         settings = settings_factory()
         key = Query("quote", symbol="IBM").cache_key
-        store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.3)
 
         async def main() -> dict[str, Any]:
             async with client(settings_factory, store, router, namespace=settings.namespace) as md:
+                store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.5)
                 assert (await md.quote("IBM")).symbol == "IBM"
                 return await md.stats()
 
@@ -719,12 +719,12 @@ class TestCrossProcessLease:
         router = Router()
         settings = settings_factory()
         key = Query("quote", symbol="IBM").cache_key
-        store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.2)
         failure = {"kind": "rate_limited", "message": "spent", "retry_after": 7}
-        store.set(f"{settings.namespace}:error:{key}", json.dumps(failure).encode(), ttl=5)
 
         async def main() -> None:
             async with client(settings_factory, store, router, namespace=settings.namespace) as md:
+                store.add(f"{settings.namespace}:lease:{key}", b"another-process", ttl=0.5)
+                store.set(f"{settings.namespace}:error:{key}", json.dumps(failure).encode(), ttl=30)
                 await md.quote("IBM")
 
         with pytest.raises(RateLimitedError) as info:

@@ -68,7 +68,7 @@ class TestFaultSequences:
         md = connect(settings_factory, store, emu, providers="finnhub")
         with md, pytest.raises(RateLimitedError) as info:
             md.quote("AAPL")
-        assert 11 < info.value.retry_after <= 12
+        assert 6 < info.value.retry_after <= 12
 
     @pytest.mark.parametrize(
         "fault",
