@@ -18,9 +18,9 @@ def serve(settings: Settings, *, access_log: bool = False) -> None:
     """Serve the bridge until interrupted.
 
     The settings are exported to the environment so every worker process rebuilds the same
-    `Settings`; ``PROMETHEUS_MULTIPROC_DIR`` points at a fresh folder so ``/metrics`` adds up
-    the samples of all workers. Must run before ``prometheus_client`` is imported in this
-    process (the CLI imports this module lazily for that reason).
+    `Settings`; with several workers ``PROMETHEUS_MULTIPROC_DIR`` points at a fresh folder so
+    ``/metrics`` adds up the samples of all of them. Must run before ``prometheus_client`` is
+    imported in this process (the CLI imports this module lazily for that reason).
 
     Args:
         settings: validated settings.
@@ -28,9 +28,15 @@ def serve(settings: Settings, *, access_log: bool = False) -> None:
     """
     from bridge._metrics_dir import prepare_multiprocess_dir
 
-    metrics_dir = prepare_multiprocess_dir(settings.run_dir)
     os.environ.update(settings.environ())
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.fspath(metrics_dir)
+    metrics_dir = None
+    if settings.workers > 1:
+        # Several processes: each writes its samples to files that /metrics adds up. One
+        # process keeps them in memory (cheaper per request, and just as correct).
+        metrics_dir = prepare_multiprocess_dir(settings.run_dir)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.fspath(metrics_dir)
+    else:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     uds = os.fspath(settings.uds) if settings.uds is not None else None
     if uds is not None and settings.uds is not None:
         settings.uds.parent.mkdir(parents=True, exist_ok=True)
@@ -51,4 +57,5 @@ def serve(settings: Settings, *, access_log: bool = False) -> None:
             timeout_graceful_shutdown=10,
         )
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -10,6 +10,7 @@ from bridge._deps import ErrorMapDep, MarketDataDep
 from bridge._errors import ErrorDetail
 from bridge._schemas import QuotePublic, QuotesPublic
 from bridge._shared import MARKET_RESPONSES, SYMBOL_PATTERN, json_response
+from marketdata import Quote
 
 router = APIRouter(tags=["market data"], responses=MARKET_RESPONSES)
 
@@ -36,10 +37,29 @@ async def get_quote(symbol: Symbol, request: Request) -> Response:
     try:
         quote = await marketdata.quote(symbol)
     except Exception:
-        _metrics.MARKETDATA_CALLS.labels("quote", "error").inc()
+        _QUOTE_ERROR.inc()
         raise
-    _metrics.MARKETDATA_CALLS.labels("quote", "stale" if quote.stale else "ok").inc()
-    return json_response(quote.model_dump_json())
+    (_QUOTE_STALE if quote.stale else _QUOTE_OK).inc()
+    return json_response(_serialised(quote))
+
+
+_QUOTE_OK = _metrics.MARKETDATA_CALLS.labels("quote", "ok")
+_QUOTE_STALE = _metrics.MARKETDATA_CALLS.labels("quote", "stale")
+_QUOTE_ERROR = _metrics.MARKETDATA_CALLS.labels("quote", "error")
+_JSON_CACHE: dict[int, tuple[Quote, bytes]] = {}
+
+
+def _serialised(quote: Quote) -> bytes:
+    """The JSON of a quote, kept while marketdata keeps serving the same (frozen) object."""
+    key = id(quote)
+    hit = _JSON_CACHE.get(key)
+    if hit is not None and hit[0] is quote:
+        return hit[1]
+    if len(_JSON_CACHE) >= 4096:
+        _JSON_CACHE.clear()
+    body = quote.model_dump_json().encode()
+    _JSON_CACHE[key] = (quote, body)
+    return body
 
 
 @router.get("/v1/quotes", response_model=QuotesPublic, summary="Quotes of several symbols")
