@@ -194,7 +194,9 @@ class TestNothingLostNothingDoubled:
                     engine = Engine(rules, store, clock=clock, outbox=outbox)
             # Delivery side: random failures, abandoned leases (crash between claim and send).
             channel = RecordingChannel("rec")
-            worker = DeliveryWorker(outbox, {"rec": channel}, lease=0.05, backoff_base=0.001)
+            worker = DeliveryWorker(
+                outbox, {"rec": channel}, lease=0.05, backoff_base=0.001, backoff_cap=0.01
+            )
             plan = list(failures)
             deadline = time.monotonic() + 20
             while (outbox.pending() or plan) and time.monotonic() < deadline:
