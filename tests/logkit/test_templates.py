@@ -6,8 +6,11 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from logkit import ConfigurationError, StateError, TemplateMiner, mask
+from logkit import ConfigurationError, StateError, TemplateMiner, _templates, mask
+from logkit._templates import WILDCARD
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -90,3 +93,74 @@ class TestState:
         path.write_text(content)
         with pytest.raises(StateError):
             TemplateMiner.load(path)
+
+
+# Tokens built from the characters the structured forms are made of, so that URLs, paths,
+# IPs, MACs, UUIDs and hex runs (and near misses) come up often.
+_TOKEN_CHARS = "0123456789abcdefABCDEFxX:/.-@\\_=()[]\"'<>~%+gz"
+
+
+class TestFastPaths:
+    """The speed-ups (pruned alternation, route cache, sibling scan) change no result."""
+
+    @given(st.text(alphabet=_TOKEN_CHARS, min_size=1, max_size=40))
+    @settings(max_examples=300, deadline=None)
+    def test_pruned_alternation_masks_like_the_full_one(self, token: str) -> None:
+        pruned = _templates._structured_for(token)
+        expected = _templates._STRUCTURED.sub(WILDCARD, token)
+        assert (pruned.sub(WILDCARD, token) if pruned else token) == expected
+
+    @pytest.mark.parametrize(
+        "token",
+        [
+            "http://h/x",
+            "a@b.c",
+            "/a/b",
+            "C:\\a\\b",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "00:1a-2b:3c-4d:5e",
+            "10.0.0.1:80",
+            "fe80:0:1:2",
+            "db1.local:5432",
+            "0x1F",
+            "deadbeef01",
+        ],
+    )
+    def test_every_structured_form_is_still_found(self, token: str) -> None:
+        pruned = _templates._structured_for(token)
+        assert pruned is not None
+        assert pruned.sub(WILDCARD, token) == WILDCARD
+
+    def test_repeated_message_after_generalisation(self) -> None:
+        miner = TemplateMiner()
+        first = miner.add("Started job alpha on node")
+        again = miner.add("Started job alpha on node")
+        assert again.template_id == first.template_id
+        assert again.template == "Started job alpha on node"
+        assert not again.is_new
+        assert not again.changed
+        miner.add("Started job beta on node")
+        miner.add("Started job gamma on node")  # third value: the position is a variable
+        after = miner.add("Started job alpha on node")
+        assert after.template == "Started job <*> on node"
+        assert after.template_id == miner.resolve(first.template_id)
+        [template] = miner.templates
+        assert template.count == 5
+
+    def test_same_shape_different_digits_share_the_route(self) -> None:
+        miner = TemplateMiner()
+        a = miner.add("worker 12 finished in 35 ms")
+        b = miner.add("worker 98 finished in 71 ms")
+        assert a.template_id == b.template_id
+        assert b.template == "worker <*> finished in <*>"
+
+    def test_fast_path_agrees_with_a_fresh_miner_after_reload(self, tmp_path: Path) -> None:
+        messages = [f"user u{i % 7} logged in from host{i % 3}" for i in range(40)]
+        messages += [f"disk {n} at {n * 3} percent" for n in range(10)]
+        warm = TemplateMiner()
+        for message in messages:
+            warm.add(message)
+        warm.save(tmp_path / "t.json")
+        cold = TemplateMiner.load(tmp_path / "t.json")
+        for message in messages:
+            assert warm.add(message) == cold.add(message)

@@ -52,6 +52,44 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
 ]
 # All structured forms in one alternation: one pass per token instead of one per form.
 _STRUCTURED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _MASKS))
+_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
+# Alternations of only the forms a token can hold, keyed by a bit per form of _MASKS.
+_structured_cache: dict[int, re.Pattern[str] | None] = {0: None}
+
+
+def _structured_for(token: str) -> re.Pattern[str] | None:
+    """The alternation of the forms of ``_MASKS`` that ``token`` could contain, or ``None``.
+
+    Each check is a condition every match of that form needs (``://`` for a URL, three dots
+    for an IPv4 address…).  Forms that cannot match anywhere in the token are left out, which
+    changes no result (the kept ones stay in order) but spares the costly alternation for
+    most tokens.
+    """
+    colons = token.count(":")
+    dashes = token.count("-")
+    key = (
+        ("://" in token)
+        | ("@" in token) << 1
+        | (token.count("/") >= 2) << 2
+        | (token.count("\\") >= 2) << 3
+        | (dashes >= 4) << 4
+        | (dashes + colons >= 5) << 5
+        | (token.count(".") >= 3) << 6
+        | (colons >= 2) << 7
+        | (colons > 0 and "." in token) << 8
+        | ("0x" in token or "0X" in token) << 9
+        | (len(token) >= 8 and _HEX8.search(token) is not None) << 10
+    )
+    try:
+        return _structured_cache[key]
+    except KeyError:
+        pattern = re.compile(
+            "|".join(f"(?:{p.pattern})" for i, (p, _) in enumerate(_MASKS) if key >> i & 1)
+        )
+        _structured_cache[key] = pattern
+        return pattern
+
+
 _EMPTY = re.compile(r"\(\)|\[\]|\{\}|\"\"|''")
 _EMPTY_TOKENS = frozenset({"()", "[]", "{}", '""', "''"})
 _BOOL_VALUE = re.compile(r"(?i)(?<=[:=])(?:true|false|null|none|nil|yes|no|on|off)\b")
@@ -132,8 +170,8 @@ _APPROX = re.compile(r"[<>~]+(?=<\*>)")
 
 
 _token_cache: dict[str, str] = {}
-_shape_cache: dict[str, tuple[str, ...]] = {}
-_ZERO_DIGITS = str.maketrans("123456789", "000000000")
+_shape_cache: dict[bytes, tuple[str, ...]] = {}
+_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
 # Tokens that are nothing but a bracketed variable; they come and go in otherwise equal
 # messages, so they are left out of the template.
 _ANNOTATIONS = frozenset({"(<*>)", "[<*>]", "(<*>),", "(<*>).", "(<*>):"})
@@ -151,11 +189,15 @@ def _mask_token(token: str) -> str:
     elif token.rstrip(",.;:") in _EMPTY_TOKENS:  # "()" stands for an empty value
         masked = token[0] + WILDCARD + token[1:]
     elif not _PLAIN.fullmatch(token):  # plain words need no regex: the common, fast path
-        masked = _STRUCTURED.sub(WILDCARD, token)
+        structured = _structured_for(token)
+        if structured is not None:
+            masked = structured.sub(WILDCARD, token)
         if "(" in masked or "[" in masked or "{" in masked or '"' in masked or "'" in masked:
             masked = _EMPTY.sub(_empty_sub, masked)
-        masked = _KEY_VALUE.sub(_kv_sub, masked)
-        masked = _BOOL_VALUE.sub(WILDCARD, masked)
+        if "=" in masked:
+            masked = _KEY_VALUE.sub(_kv_sub, masked)
+        if "=" in masked or ":" in masked:
+            masked = _BOOL_VALUE.sub(WILDCARD, masked)
         masked = _DIGITS.sub(WILDCARD, masked)
         if "<<" in masked or ">" in masked[:1] or "~" in masked:
             masked = _APPROX.sub("", masked)  # "<1", "~5": approximate numbers
@@ -175,19 +217,26 @@ def _kv_sub(match: re.Match[str]) -> str:
     return match.group(1) + WILDCARD
 
 
-def tokenize(message: str) -> list[str]:
-    """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
+def _shape(message: str) -> bytes:
+    """The message with its digits zeroed, as bytes (``bytes.translate`` is a table lookup)."""
+    return message.encode("utf-8", "surrogatepass").translate(_ZERO_BYTES)
+
+
+def _shaped_tokens(message: str, shape: bytes) -> tuple[str, ...]:
     # Messages that differ only in their digits mask to the same tokens (every pattern treats
     # all digits alike), so the work is done once per shape of message.
-    shape = message.translate(_ZERO_DIGITS)
     known = _shape_cache.get(shape)
-    if known is not None:
-        return list(known)
-    tokens = _tokenize(message)
-    if len(_shape_cache) >= _CACHE_LIMIT:
-        _shape_cache.clear()
-    _shape_cache[shape] = tuple(tokens)
-    return tokens
+    if known is None:
+        known = tuple(_tokenize(message))
+        if len(_shape_cache) >= _CACHE_LIMIT:
+            _shape_cache.clear()
+        _shape_cache[shape] = known
+    return known
+
+
+def tokenize(message: str) -> list[str]:
+    """Split a message on whitespace and mask each token; runs of ``<*>`` fold into one."""
+    return list(_shaped_tokens(message, _shape(message)))
 
 
 def _tokenize(message: str) -> list[str]:
@@ -250,10 +299,23 @@ class _Cluster:
     count: int = 0
     merged_into: str | None = None
     text: str = ""
+    # The answer for a message that matches this cluster exactly (immutable, so shared);
+    # rebuilt whenever the template changes.
+    hit: TemplateMatch | None = None
 
     def refresh(self) -> str:
         self.text = " ".join(self.tokens)
+        self.hit = TemplateMatch(template_id=self.id, template=self.text, is_new=False)
         return self.text
+
+
+@dataclass(slots=True)
+class _Route:
+    """What one shape of message (digits zeroed) led to last time: its tokens, leaf, cluster."""
+
+    tokens: list[str]
+    leaf: _Node
+    cluster: _Cluster | None = None
 
 
 @dataclass(slots=True)
@@ -321,6 +383,9 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._by_length: dict[int, _Node] = {}
         self._clusters: dict[str, _Cluster] = {}
+        # Shape of message -> its route.  A leaf, once chosen for some tokens, never changes
+        # (tree nodes are only ever added), so the route is kept for the miner's lifetime.
+        self._routes: dict[bytes, _Route] = {}
         self._lock = threading.RLock()
 
     # -- learning -------------------------------------------------------------------------
@@ -333,9 +398,29 @@ class TemplateMiner:
         Returns:
             The template match; ``is_new`` when it started a template.
         """
-        tokens = tokenize(message)
+        shape = _shape(message)
         with self._lock:
-            leaf = self._grow(tokens)
+            route = self._routes.get(shape)
+            if route is not None:
+                cluster = route.cluster
+                # At most one live cluster of a leaf has exactly these tokens, and _best would
+                # pick it first: the fast path for the usual, already-seen message.
+                if (
+                    cluster is not None
+                    and cluster.merged_into is None
+                    and cluster.tokens == route.tokens
+                    and cluster.hit is not None
+                ):
+                    cluster.count += 1
+                    return cluster.hit
+            else:
+                tokens = list(_shaped_tokens(message, shape))
+                route = _Route(tokens, self._grow(tokens))
+                if len(self._routes) >= _CACHE_LIMIT:
+                    self._routes.clear()
+                self._routes[shape] = route
+            tokens = route.tokens
+            leaf = route.leaf
             best = self._best(leaf.clusters, tokens)
             if best is None and len(self._clusters) >= self.max_templates:
                 # Bounded memory whatever comes in: past the limit, unknown shapes are counted
@@ -352,10 +437,13 @@ class TemplateMiner:
                     self._merge_into(leaf, cluster)
                 merged = self._merge_siblings(leaf, cluster)
                 if merged is not None:
+                    route.cluster = merged
                     return TemplateMatch(
                         template_id=merged.id, template=merged.text, is_new=False, changed=True
                     )
+                route.cluster = cluster
                 return TemplateMatch(template_id=cluster.id, template=cluster.text, is_new=True)
+            route.cluster = best
             best.count += 1
             changed = False
             if best.tokens != tokens:
@@ -468,18 +556,24 @@ class TemplateMiner:
         # Clusters that differ from ``new`` in one position only: once ``siblings`` of them
         # exist, that position is a variable (user names, service names…): fold them.
         tokens = new.tokens
-        for pos in range(len(tokens)):
-            group = [
-                c
-                for c in leaf.clusters
-                if c.merged_into is None
-                and all(
-                    a == b
-                    for i, (a, b) in enumerate(zip(c.tokens, tokens, strict=True))
-                    if i != pos
-                )
-            ]
-            constants = sum(1 for i, t in enumerate(tokens) if i != pos and t != WILDCARD)
+        # Each live cluster of the leaf with the one position where it differs from ``new``
+        # (-1: nowhere); clusters that differ in two or more positions can never be folded.
+        near: list[tuple[_Cluster, int]] = []
+        for c in leaf.clusters:
+            if c.merged_into is not None:
+                continue
+            where = -1
+            for i, (a, b) in enumerate(zip(c.tokens, tokens, strict=True)):
+                if a != b:
+                    if where >= 0:
+                        break
+                    where = i
+            else:
+                near.append((c, where))
+        all_constants = sum(1 for t in tokens if t != WILDCARD)
+        for pos in sorted({where for _, where in near if where >= 0}):
+            group = [c for c, where in near if where in (-1, pos)]
+            constants = all_constants - (tokens[pos] != WILDCARD)
             if constants and len({c.tokens[pos] for c in group}) >= self.siblings:
                 # The most established cluster keeps its id, so ids stay stable.
                 keep = max(group, key=lambda c: c.count)
