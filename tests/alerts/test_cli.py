@@ -76,6 +76,23 @@ class TestCheck:
         assert data["valid"] is True
         assert [n["summary"] for n in data["notifications"]] == ["IBM crossed up 150 (last 151)"]
 
+    def test_simulation_runs_on_event_timestamps(self, tmp_path: Path) -> None:
+        rules = tmp_path / "rules.toml"
+        rules.write_text(
+            '[[rules]]\nid = "open"\nkind = "cross_up"\nsymbol = "IBM"\nlevel = 150\n'
+            '[rules.schedule]\ntimezone = "America/New_York"\nstart = "09:30"\nend = "16:00"\n'
+        )
+        events = tmp_path / "events.jsonl"
+        lines = []
+        for stamp in ("2026-01-05T14:00:00Z", "2026-01-05T15:00:00Z"):  # Monday 09:00, 10:00 NY
+            for price in (149, 151):
+                tick = {"type": "tick", "symbol": "IBM", "price": price, "timestamp": stamp}
+                lines.append(json.dumps(tick))
+        events.write_text("\n".join(lines))
+        result = runner.invoke(app, ["check", str(rules), "--events", str(events), "--json"])
+        times = [n["at"] for n in json.loads(result.output)["notifications"]]
+        assert times == ["2026-01-05T15:00:00Z"]
+
 
 class TestTestCommand:
     def test_sends_to_channel(self, tmp_path: Path, receiver: Receiver) -> None:

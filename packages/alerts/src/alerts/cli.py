@@ -101,7 +101,9 @@ def check(
     events: Annotated[
         Path | None,
         typer.Option(
-            "--events", help="JSON-lines events to simulate (1 s apart) against the rules."
+            "--events",
+            help="JSON-lines events to simulate against the rules (on their timestamps if they "
+            "all have one, else 1 s apart from now).",
         ),
     ] = None,
     as_json: JsonOut = False,
@@ -111,14 +113,20 @@ def check(
     simulated: list[Notification] = []
     if events is not None:
         parsed = []
+        stamped = True
         for n, line in enumerate(events.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
                 try:
                     parsed.append(parse_event(line))
+                    stamped = stamped and '"timestamp"' in line
                 except ValueError as exc:
                     err.print(f"[red]{events}:{n}: {exc}[/red]")
                     raise typer.Exit(1) from None
-        simulated = simulate(document.rules, parsed, start=time.time())
+        # Events with timestamps run on their own clock (schedules, windows, `for` see them);
+        # without, they are one second apart from now.
+        simulated = simulate(
+            document.rules, parsed, start=time.time(), event_time=stamped and bool(parsed)
+        )
     if as_json:
         out = {
             "valid": True,
@@ -278,7 +286,7 @@ def send_test(
     if result is None:
         console.print(f"[green]sent to {channel}[/green]")
         return
-    err.print(f"[red]{channel}: {result}[/red]")
+    err.print(f"[red]{result}[/red]")
     raise typer.Exit(1)
 
 
