@@ -303,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"throughput": rows, "streaming": stream_rows}, indent=2))
         return 0
-    print("| direction | data | library | MB/s | vs xmltodict |\n|---|---|---|---:|---:|")
+    if rows:
+        print("| direction | data | library | MB/s | vs xmltodict |\n|---|---|---|---:|---:|")
     for row in rows:
         ratio = "" if row["vs_xmltodict"] is None else f"{row['vs_xmltodict']:.2f}x"
         print(
