@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from alerts.testing import RecordingChannel
 from statestore import open_store
 from tests.alerts.helpers import rule
 from tests.alerts.servers import FakeClock
-from tests.alerts.strategies import gaps, levels, price_paths, prices
+from tests.alerts.strategies import event_dicts, gaps, levels, price_paths, prices, rule_dicts
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -265,3 +266,35 @@ class TestPendingAndHysteresis:
                     break
                 run_start = t
             assert at - run_start >= hold
+
+
+class TestAnyRulesAnyEvents:
+    @settings(
+        max_examples=int(os.environ.get("ALERTS_FUZZ_EXAMPLES", "40")),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        rules=st.lists(rule_dicts, min_size=1, max_size=8),
+        events=st.lists(st.tuples(gaps, event_dicts), max_size=40),
+    )
+    def test_never_crashes_never_repeats_an_id_and_keeps_cooldowns(
+        self, rules: list[dict[str, object]], events: list[tuple[float, dict[str, object]]]
+    ) -> None:
+        built = [rule(id=f"r{i}", **data) for i, data in enumerate(rules)]
+        clock = FakeClock(1_767_225_600.0)
+        engine = Engine(built, clock=clock)
+        ids: set[str] = set()
+        last_firing: dict[str, float] = {}
+        for n, (gap, payload) in enumerate(events):
+            clock.advance(gap)
+            for x in engine.process(parse_event(payload, f"{n}-0")) + engine.poll():
+                assert x.id not in ids
+                ids.add(x.id)
+                if x.status == "firing" and x.repeat == 0:
+                    cooldown = next(r for r in built if r.id == x.rule_id).trigger.cooldown
+                    if x.rule_id in last_firing:
+                        assert clock.now - last_firing[x.rule_id] >= cooldown
+                    last_firing[x.rule_id] = clock.now
+            if n == len(events) // 2:
+                engine.set_rules(built[::-1])  # same rules, new order: states are kept
