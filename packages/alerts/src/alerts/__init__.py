@@ -34,7 +34,7 @@ from alerts._config import (
     WordPressActionConfig,
     WordPressConfig,
 )
-from alerts._engine import Engine, simulate
+from alerts._engine import Engine
 from alerts._events import Anomaly, Event, HealthEvent, LogEvent, Tick, parse_event
 from alerts._exceptions import (
     ActionError,
@@ -79,6 +79,7 @@ from alerts._rules import (
 from alerts._runner import StreamRunner
 from alerts._settings import AlertsSettings
 from alerts._signing import WordPressVerifier, sign_webhook, sign_wordpress, verify_webhook
+from alerts._simulate import simulate
 from alerts._version import __version__ as __version__
 
 __all__ = [

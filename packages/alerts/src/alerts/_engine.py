@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 import logging
 import re
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from alerts._checkpoint import Checkpointing
 from alerts._events import Anomaly, Event, HealthEvent, LogEvent, Tick, _digest
 from alerts._exceptions import UnknownRuleError
 from alerts._index import MinMaxWindow, SymbolBook
@@ -78,7 +78,7 @@ class _Compiled:
         self.regex = re.compile(pattern) if pattern else None
 
 
-class Engine:
+class Engine(Checkpointing):
     """Evaluate rules on events and emit notifications.
 
     Thread-safe: ``process`` and ``poll`` may be called from several threads.
@@ -835,186 +835,3 @@ class Engine:
         self._dirty.add(rule.id)
 
     # ------------------------------------------------------------ persistence
-
-    def _key(self, part: str) -> str:
-        return f"alerts:engine:{self._name}:{part}"
-
-    def _memory(self) -> dict[str, Any]:
-        """Everything but the rule states: cursor, last prices, baselines, log windows."""
-        return {
-            "version": 2,
-            "cursor": self.cursor,
-            "books": {
-                sym: {
-                    "last_price": None if b.last_price is None else str(b.last_price),
-                    "last_seen": b.last_seen,
-                    "last_event": b.last_event,
-                    "volumes": [str(v) for v in b.volume_history],
-                }
-                for sym, b in self._books.items()
-                if b.last_seen is not None
-            },
-            "log_hits": {rid: list(h) for rid, h in self._log_hits.items() if h},
-            "templates": {rid: sorted(s) for rid, s in self._seen_templates.items() if s},
-            "health": dict(self._health_status),
-        }
-
-    def snapshot(self) -> dict[str, Any]:
-        """Return the engine's whole memory (states, last prices, cursor) as JSON data."""
-        with self._lock:
-            data = self._memory()
-            data["revisions"] = {rid: c.revision for rid, c in self._rules.items()}
-            data["states"] = {
-                rid: st.to_json() for rid, st in self._states.items() if not st.is_default
-            }
-            return data
-
-    def load_snapshot(self, data: dict[str, Any]) -> None:
-        """Restore memory saved by :meth:`snapshot`; states of edited rules are dropped."""
-        with self._lock:
-            revisions: dict[str, str] = data.get("revisions", {})
-            self.cursor = data.get("cursor")
-            for rid, raw in data.get("states", {}).items():
-                comp = self._rules.get(rid)
-                if comp is not None and revisions.get(rid) == comp.revision:
-                    st = self._states[rid] = RuleState.from_json(raw)
-                    if st.status != "inactive":
-                        self._active.add(rid)
-                        symbol = getattr(comp.rule, "symbol", None)
-                        if symbol in self._books:
-                            self._books[symbol].active.add(rid)
-            for sym, raw in data.get("books", {}).items():
-                book = self._book(sym)
-                price = raw.get("last_price")
-                book.last_price = None if price is None else Decimal(price)
-                book.last_seen = raw.get("last_seen")
-                book.last_event = raw.get("last_event", "")
-                book.volume_history.extend(Decimal(v) for v in raw.get("volumes", ()))
-                for rid in book.nodata:
-                    period = self._rules[rid].rule.period  # type: ignore[union-attr]
-                    heapq.heappush(self._nodata_heap, ((book.last_seen or 0) + period, rid))
-            for rid, hits in data.get("log_hits", {}).items():
-                if rid in self._log_hits:
-                    self._log_hits[rid].extend(hits)
-            for rid, seen in data.get("templates", {}).items():
-                if rid in self._seen_templates:
-                    self._seen_templates[rid].update(seen)
-            self._health_status.update(data.get("health", {}))
-            for rid, comp in self._rules.items():
-                if rid not in self._states:
-                    self._prime(comp)
-
-    def checkpoint(self) -> None:
-        """Save what changed since the last checkpoint, then the cursor; no-op without a store.
-
-        Rule states are saved one key per rule, and only those that changed, so a checkpoint
-        costs what happened, not how many rules exist. The cursor goes last: a crash half-way
-        leaves states ahead of the cursor, and replaying events over them only produces
-        notifications the outbox already holds. Call it after the notifications of the
-        processed events are in the outbox (``process`` does that when it has one).
-        """
-        store = self._store
-        if store is None:
-            return
-        with self._lock:
-            self._hand_over([])  # never save a state whose notifications are not durable yet
-            dirty, self._dirty = self._dirty, set()
-            changed: dict[str, bytes | None] = {}
-            for rid in dirty:
-                st, comp = self._states.get(rid), self._rules.get(rid)
-                if st is None or comp is None or st.is_default:
-                    changed[rid] = None
-                else:
-                    doc = {"revision": comp.revision, "state": st.to_json()}
-                    changed[rid] = json.dumps(doc, separators=(",", ":")).encode()
-            saved = set(self._saved)
-            saved.update(rid for rid, raw in changed.items() if raw is not None)
-            saved.difference_update(rid for rid, raw in changed.items() if raw is None)
-            memory = json.dumps(self._memory(), separators=(",", ":")).encode()
-        try:
-            for rid, raw in changed.items():
-                if raw is None:
-                    store.delete(self._key(f"state:{rid}"))
-                else:
-                    store.set(self._key(f"state:{rid}"), raw)
-            if saved != self._saved:
-                store.set(self._key("states"), json.dumps(sorted(saved)).encode())
-            store.set(self._key("memory"), memory)
-        except Exception:
-            with self._lock:
-                self._dirty |= dirty
-            raise
-        self._saved = saved
-
-    def restore(self) -> bool:
-        """Load the last checkpoint from the store.
-
-        Returns:
-            True when a checkpoint was found.
-        """
-        store = self._store
-        if store is None:
-            return False
-        try:
-            raw_ids = store.get(self._key("states"))
-            ids: list[str] = json.loads(raw_ids) if raw_ids else []
-            states: dict[str, Any] = {}
-            revisions: dict[str, str] = {}
-            for rid in ids:
-                if rid not in self._rules:
-                    continue
-                raw = store.get(self._key(f"state:{rid}"))
-                if raw is not None:
-                    doc = json.loads(raw)
-                    states[rid], revisions[rid] = doc["state"], doc["revision"]
-            raw_memory = store.get(self._key("memory"))
-            if raw_memory is None and not states:
-                return False
-            data: dict[str, Any] = json.loads(raw_memory) if raw_memory else {}
-            data["states"], data["revisions"] = states, revisions
-            self.load_snapshot(data)
-        except (ValueError, TypeError, KeyError):
-            log.warning("alerts engine checkpoint unreadable; starting fresh", exc_info=True)
-            return False
-        self._saved = set(ids)
-        return True
-
-
-def simulate(
-    rules: Iterable[Rule],
-    events: Iterable[Event],
-    *,
-    start: float = 0.0,
-    step: float = 1.0,
-    event_time: bool = False,
-) -> list[Notification]:
-    """Run rules over a sequence of events on a fake clock and return what would be sent.
-
-    Nothing is stored or delivered: this is what ``alerts check --events`` and the bridge's
-    ``POST /v1/alerts/rules/{id}/test`` use.
-
-    Args:
-        rules: the rules to try.
-        events: the events, in order; the clock advances ``step`` seconds per event.
-        start: the clock's start (unix time; ignored with ``event_time``).
-        step: seconds between events.
-        event_time: run the clock on the events' own timestamps instead (so schedules,
-            windows and ``for`` see the times written in the events).
-
-    Returns:
-        The notifications, in order.
-    """
-    now = [start]
-    engine = Engine(rules, clock=lambda: now[0])
-    out: list[Notification] = []
-    seen_any = False
-    for event in events:
-        if event_time:  # never backwards: out-of-order timestamps keep the clock where it is
-            stamp = event.timestamp.timestamp()
-            now[0] = max(now[0], stamp) if seen_any else stamp
-            seen_any = True
-        out.extend(engine.process(event))
-        out.extend(engine.poll())
-        if not event_time:
-            now[0] += step
-    return out

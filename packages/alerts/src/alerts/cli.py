@@ -24,7 +24,7 @@ from rich.table import Table
 from alerts._actions import ActionRunner
 from alerts._channels import deliver_all
 from alerts._config import RulesDocument  # noqa: TC001
-from alerts._engine import Engine, simulate
+from alerts._engine import Engine
 from alerts._events import EVENTS_STREAM, parse_event
 from alerts._exceptions import RuleValidationError
 from alerts._loader import load_rules
@@ -34,6 +34,7 @@ from alerts._repository import RuleRepository
 from alerts._rules import explain
 from alerts._runner import StreamRunner
 from alerts._settings import AlertsSettings
+from alerts._simulate import simulate
 from alerts._version import __version__
 
 app = typer.Typer(
