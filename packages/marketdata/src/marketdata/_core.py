@@ -502,7 +502,14 @@ class Core:
             )
         raw = RawResponse(response.status_code, response.headers, body)
         try:
-            return provider.parse(query, raw, datetime.fromtimestamp(self.clock(), tz=UTC))
+            try:
+                return provider.parse(query, raw, datetime.fromtimestamp(self.clock(), tz=UTC))
+            except Fault:
+                raise
+            except Exception as exc:
+                # a shape no parser foresaw (or a provider plugged in from outside) must not
+                # escape as a ValueError/TypeError/ValidationError: it is a malformed body
+                raise TransientFault(f"unparseable answer ({type(exc).__name__})") from None
         except Fault as fault:
             fault.reason = redact(fault.reason)
             logger.warning(

@@ -25,6 +25,8 @@ from marketdata._providers._base import (
     decode_json,
     opt_dec,
     opt_str,
+    opt_volume,
+    price,
 )
 from marketdata._symbols import from_provider, to_provider
 
@@ -149,23 +151,22 @@ class AlphaVantage:
             raise UnknownFault("empty Global Quote")
         try:
             day = datetime.strptime(block["07. latest trading day"], "%Y-%m-%d").date()
-            price = dec(block["05. price"], field_name="price")
+            last = price(block["05. price"], field_name="price")
         except (KeyError, TypeError, ValueError):
             raise TransientFault("malformed Global Quote") from None
         close = close_of(day)
         today = fetched_at.astimezone(EASTERN).date()
         stamp = fetched_at if day == today and fetched_at < close else min(close, fetched_at)
-        volume = opt_dec(block.get("06. volume"), field_name="volume")
         return Quote(
             symbol=query.symbol or from_provider(str(block.get("01. symbol", "")), NAME),
-            price=price,
+            price=last,
             open=opt_dec(block.get("02. open"), field_name="open"),
             high=opt_dec(block.get("03. high"), field_name="high"),
             low=opt_dec(block.get("04. low"), field_name="low"),
             previous_close=opt_dec(block.get("08. previous close"), field_name="previous close"),
             change=opt_dec(block.get("09. change"), field_name="change"),
             change_percent=opt_dec(block.get("10. change percent"), field_name="change percent"),
-            volume=int(volume) if volume is not None else None,
+            volume=opt_volume(block.get("06. volume"), field_name="volume"),
             timestamp=stamp,
             provider=NAME,
             fetched_at=fetched_at,
@@ -210,7 +211,6 @@ class AlphaVantage:
     @staticmethod
     def _bar(stamp: datetime, row: dict[str, Any]) -> Bar:
         fields = {key.split(". ", 1)[-1]: value for key, value in row.items()}
-        volume = opt_dec(fields.get("volume"), field_name="volume")
         try:
             return Bar(
                 timestamp=stamp,
@@ -219,7 +219,7 @@ class AlphaVantage:
                 low=dec(fields.get("low"), field_name="low"),
                 close=dec(fields.get("close"), field_name="close"),
                 adjusted_close=opt_dec(fields.get("adjusted close"), field_name="adjusted close"),
-                volume=int(volume) if volume is not None else None,
+                volume=opt_volume(fields.get("volume"), field_name="volume"),
             )
         except ValueError:
             raise TransientFault("malformed bar") from None

@@ -154,6 +154,9 @@ def check_status(response: RawResponse) -> None:
     raise RequestFault(f"HTTP {status}")
 
 
+_MAX_EXPONENT = 18
+
+
 def dec(value: Any, *, field_name: str) -> Decimal:
     """A Decimal from a JSON string or number.
 
@@ -166,9 +169,37 @@ def dec(value: Any, *, field_name: str) -> Decimal:
         result = Decimal(str(value).strip().rstrip("%"))
     except (InvalidOperation, ValueError):
         raise TransientFault(f"malformed number in {field_name}") from None
-    if not result.is_finite():
+    # an exponent this far out is no price or volume; it would also make later arithmetic
+    # (change, percent, ``int()``) pathological
+    if not result.is_finite() or abs(result.adjusted()) > _MAX_EXPONENT:
         raise TransientFault(f"malformed number in {field_name}")
     return result
+
+
+def price(value: Any, *, field_name: str) -> Decimal:
+    """A positive Decimal price.
+
+    Raises:
+        TransientFault: not a number, or zero or negative (no listed equity trades there).
+    """
+    result = dec(value, field_name=field_name)
+    if result <= 0:
+        raise TransientFault(f"non-positive price in {field_name}")
+    return result
+
+
+def opt_volume(value: Any, *, field_name: str) -> int | None:
+    """A non-negative whole volume, or None when missing (``""``, ``"None"``, ``"-"``).
+
+    Raises:
+        TransientFault: not a number, or negative.
+    """
+    result = opt_dec(value, field_name=field_name)
+    if result is None:
+        return None
+    if result < 0:
+        raise TransientFault(f"negative volume in {field_name}")
+    return int(result)
 
 
 def opt_dec(value: Any, *, field_name: str) -> Decimal | None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from marketdata._clock import midnight_utc
-from marketdata._faults import TransientFault, UnknownFault
+from marketdata._faults import RequestFault, TransientFault, UnknownFault
 from marketdata._models import Bar, History, NewsItem, Profile, Quote, SymbolMatch
 from marketdata._providers._base import (
     Query,
@@ -24,6 +24,7 @@ from marketdata._providers._base import (
     decode_json,
     opt_dec,
     opt_str,
+    opt_volume,
 )
 from marketdata._symbols import from_provider, to_provider
 
@@ -43,12 +44,27 @@ _RESOLUTIONS = {
 }
 _DAILY = {"1d", "1wk", "1mo"}
 _MILLION = 1_000_000
+_MILLIS_FROM = 95_617_584_000  # 5000-01-01 in Unix seconds
 
 
 def _stamp(value: Any, *, millis: bool = False) -> datetime:
+    """A UTC time from Unix seconds (``millis``: milliseconds, as the WebSocket sends).
+
+    Seconds past the year 5000 are read as milliseconds: REST answers are documented in
+    seconds, but a value a thousand times too large is unambiguous.
+
+    Raises:
+        TransientFault: missing, not a number, or not after 1970.
+    """
+    if isinstance(value, bool):
+        raise TransientFault("malformed timestamp")
     try:
-        seconds = int(value) / (1000 if millis else 1)
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        number = float(value)
+        if millis or number > _MILLIS_FROM:
+            number /= 1000
+        if not number > 0:
+            raise TransientFault("malformed timestamp")
+        return datetime.fromtimestamp(number, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         raise TransientFault("malformed timestamp") from None
 
@@ -110,6 +126,10 @@ class Finnhub:
         """Parse an answer into models, or raise the matching fault."""
         check_status(response)
         data = decode_json(response.body)
+        if isinstance(data, dict) and "error" in data:
+            # Finnhub's HTTP-200 refusal (no access, bad parameter): recognised by key, never
+            # cached, not retried on this provider; its wording is not echoed
+            raise RequestFault("error answer")
         if query.kind == "quote":
             return self._quote(query, data, fetched_at)
         if query.kind == "history":
@@ -121,12 +141,17 @@ class Finnhub:
         return self._search(data)
 
     def _quote(self, query: Query, data: Any, fetched_at: datetime) -> Quote:
-        if not isinstance(data, dict) or "c" not in data:
+        if not isinstance(data, dict) or "c" not in data or "t" not in data:
             raise TransientFault("malformed quote")
         price = dec(data["c"], field_name="c")
-        if not data.get("t") or (price == 0 and not data.get("pc")):
+        previous_close = opt_dec(data.get("pc"), field_name="pc")
+        if price == 0 and not previous_close and not data["t"]:
             raise UnknownFault("all-zero quote")
-        previous = opt_dec(data.get("pc"), field_name="pc")
+        if price <= 0:
+            # a known symbol without a trade yet (pre-market, a new listing): no price to
+            # serve or cache; the next provider may have one
+            raise RequestFault("no current price")
+        previous = previous_close
         change = opt_dec(data.get("d"), field_name="d")
         percent = opt_dec(data.get("dp"), field_name="dp")
         if change is None and previous is not None:
@@ -170,7 +195,7 @@ class Finnhub:
                             high=dec(h, field_name="h"),
                             low=dec(low, field_name="l"),
                             close=dec(c, field_name="c"),
-                            volume=int(v) if v is not None else None,
+                            volume=opt_volume(v, field_name="v"),
                         )
                     )
             except (KeyError, TypeError):

@@ -1,0 +1,269 @@
+"""Provider answers the shipped fault list does not cover, each found breaking a release.
+
+Every test scripts a wrong-shaped or surprising HTTP-200 answer and checks the contract:
+bounded retries, failover, nothing unusable cached or published, one typed error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from marketdata import (
+    AsyncMarketData,
+    History,
+    ProviderUnavailableError,
+    Quote,
+    Tick,
+    UnknownSymbolError,
+)
+from tests.marketdata.mock import AV_QUOTE, FH_QUOTE, Router, ok
+
+if TYPE_CHECKING:
+    from marketdata._providers import RawResponse
+    from statestore import StateStore
+
+Factory = Callable[..., Any]
+
+PRE_MARKET = {"c": 0, "d": None, "dp": None, "h": 0, "l": 0, "o": 0, "pc": 160.07,
+              "t": 1645736402}  # fmt: skip
+
+
+def client(
+    settings_factory: Factory, store: StateStore, router: Router, **kw: Any
+) -> AsyncMarketData:
+    return AsyncMarketData(settings_factory(**kw), store=store, transport=router.transport())
+
+
+def candles(**columns: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"s": "ok", "t": [1704205800], "o": [1], "h": [2], "l": [0.5],
+                            "c": [1.5], "v": [100]}  # fmt: skip
+    body.update(columns)
+    return body
+
+
+class TestFinnhubQuote:
+    def test_pre_market_zero_price_fails_over_and_is_neither_cached_nor_published(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", ok(PRE_MARKET), ok(PRE_MARKET))
+        ticks: list[Tick] = []
+        now = [1_700_000_000.0]
+
+        async def main() -> list[Quote]:
+            settings = settings_factory()
+            async with AsyncMarketData(
+                settings, store=store, transport=router.transport(), clock=lambda: now[0]
+            ) as md:
+                md.subscribe(ticks.append)
+                first = await md.quote("IBM")
+                now[0] += 100_000  # past any freshness window
+                return [first, await md.quote("IBM")]
+
+        quotes = asyncio.run(main())
+        assert [q.provider for q in quotes] == ["alphavantage", "alphavantage"]
+        assert all(q.price > 0 for q in quotes)
+        assert router.calls["finnhub"] == 2  # asked again: the zero answer was not cached
+        assert len(ticks) == 2
+        assert all(t.price > 0 for t in ticks)
+
+    def test_pre_market_zero_price_alone_is_no_unknown_symbol(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", ok(PRE_MARKET))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, providers="finnhub") as md:
+                return await md.quote("IBM")
+
+        with pytest.raises(ProviderUnavailableError, match="no current price"):
+            asyncio.run(main())
+        assert router.calls["finnhub"] == 1  # not retried: retrying cannot help
+
+    def test_missing_timestamp_is_malformed_not_unknown(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        body = {k: v for k, v in FH_QUOTE.items() if k != "t"}
+        router.script("finnhub", *(ok(body) for _ in range(3)))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=3) as md:
+                return await md.quote("IBM")
+
+        quote = asyncio.run(main())
+        assert quote.provider == "alphavantage"
+        assert router.calls == {"finnhub": 3, "alphavantage": 1}
+
+    @pytest.mark.parametrize(
+        ("t", "expected"),
+        [
+            pytest.param(1645736402, datetime(2022, 2, 24, 21, 0, 2, tzinfo=UTC), id="seconds"),
+            pytest.param(1645736402000, datetime(2022, 2, 24, 21, 0, 2, tzinfo=UTC), id="millis"),
+        ],
+    )
+    def test_timestamp_in_seconds_or_milliseconds(
+        self, settings_factory: Factory, store: StateStore, t: int, expected: datetime
+    ) -> None:
+        router = Router()
+        router.script("finnhub", ok({**FH_QUOTE, "t": t}))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router) as md:
+                return await md.quote("IBM")
+
+        assert asyncio.run(main()).timestamp == expected
+
+    @pytest.mark.parametrize("t", [-5, True, "soon", 10**30], ids=["negative", "bool", "text",
+                                                                  "absurd"])  # fmt: skip
+    def test_impossible_timestamps_are_malformed(
+        self, settings_factory: Factory, store: StateStore, t: Any
+    ) -> None:
+        router = Router()
+        router.script("finnhub", *(ok({**FH_QUOTE, "t": t}) for _ in range(2)))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=2) as md:
+                return await md.quote("IBM")
+
+        assert asyncio.run(main()).provider == "alphavantage"
+        assert router.calls == {"finnhub": 2, "alphavantage": 1}
+
+
+class TestFinnhubErrorAnswer:
+    @pytest.mark.parametrize("kind", ["quote", "profile"])
+    def test_http_200_error_fails_over_at_once_and_is_not_unknown(
+        self, settings_factory: Factory, store: StateStore, kind: str
+    ) -> None:
+        router = Router()
+        router.script("finnhub", ok({"error": "You don't have access to this resource."}))
+        overview = {"Symbol": "IBM", "Name": "International Business Machines",
+                    "Exchange": "NYSE", "Currency": "USD", "Country": "USA"}  # fmt: skip
+        router.script("alphavantage", ok(AV_QUOTE if kind == "quote" else overview))
+
+        async def main() -> Any:
+            async with client(settings_factory, store, router, retries=3) as md:
+                return await (md.quote("IBM") if kind == "quote" else md.profile("IBM"))
+
+        assert asyncio.run(main()).provider == "alphavantage"
+        assert router.calls == {"finnhub": 1, "alphavantage": 1}
+
+    def test_error_wording_is_not_echoed(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        router = Router()
+        router.script("finnhub", ok({"error": "token FHTESTKEY1 is <b>banned</b>"}))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, providers="finnhub") as md:
+                return await md.quote("IBM")
+
+        with pytest.raises(ProviderUnavailableError) as caught:
+            asyncio.run(main())
+        assert "FHTESTKEY1" not in str(caught.value)
+        assert "banned" not in str(caught.value)
+
+
+class TestNumbers:
+    @pytest.mark.parametrize(
+        "volume",
+        [pytest.param(["abc"], id="text"), pytest.param([1e300 * 1e10], id="inf"),
+         pytest.param([-5], id="negative"), pytest.param(["1e999999"], id="exponent")],
+    )  # fmt: skip
+    def test_bad_candle_volume_is_a_typed_error(
+        self, settings_factory: Factory, store: StateStore, volume: list[Any]
+    ) -> None:
+        router = Router()
+        body = json.dumps(candles(v=volume), allow_nan=True).encode()
+        router.script("finnhub", *(httpx.Response(200, content=body) for _ in range(2)))
+
+        async def main() -> History:
+            async with client(settings_factory, store, router, providers="finnhub",
+                              retries=2) as md:  # fmt: skip
+                return await md.history("IBM", "1d", period="5d")
+
+        with pytest.raises(ProviderUnavailableError):
+            asyncio.run(main())
+
+    @pytest.mark.parametrize("price", ["-3.10", "0.0000", "1e999999999"])
+    def test_alpha_vantage_impossible_price_fails_over(
+        self, settings_factory: Factory, store: StateStore, price: str
+    ) -> None:
+        router = Router()
+        body = {"Global Quote": {**AV_QUOTE["Global Quote"], "05. price": price}}
+        router.script("alphavantage", *(ok(body) for _ in range(2)))
+        router.script("finnhub", httpx.Response(503))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=2,
+                              providers="alphavantage,finnhub") as md:  # fmt: skip
+                return await md.quote("IBM")
+
+        quote = asyncio.run(main())
+        assert quote.provider == "finnhub"
+        assert router.calls == {"alphavantage": 2, "finnhub": 2}
+
+
+class _SloppyProvider:
+    """A plugged-in provider whose parser trips over an answer."""
+
+    name = "sloppy"
+    base_url = "http://fh.test/api/v1"
+    limits: list[tuple[int, float]] = [(100, 1.0)]  # noqa: RUF012
+
+    def supports(self, query: Any, key: Any) -> bool:
+        return True
+
+    def build(self, query: Any, key: Any, now: datetime) -> Any:
+        from marketdata._providers import Request
+
+        return Request("/quote", {"symbol": query.symbol}, {}, "quote")
+
+    def parse(self, query: Any, response: RawResponse, fetched_at: datetime) -> Any:
+        return int(json.loads(response.body)["c"].split()[0])  # AttributeError on a float
+
+
+def test_a_parser_slip_is_a_malformed_answer_not_an_escape(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    from pydantic import SecretStr
+
+    from marketdata._keys import ApiKey
+
+    router = Router()
+
+    async def main() -> Quote:
+        async with AsyncMarketData(
+            settings_factory(retries=2),
+            store=store,
+            transport=router.transport(),
+            providers=[_SloppyProvider()],
+            keys={"sloppy": [ApiKey("sloppy", SecretStr("SLOPPYKEY1"))]},
+        ) as md:
+            return await md.quote("IBM")
+
+    with pytest.raises(ProviderUnavailableError, match="unparseable answer"):
+        asyncio.run(main())
+    assert router.calls["finnhub"] == 2  # retried like any malformed body, then given up
+
+
+def test_unknown_symbol_still_recognised(settings_factory: Factory, store: StateStore) -> None:
+    router = Router()
+    router.script("finnhub", ok({"c": 0, "d": None, "dp": None, "h": 0, "l": 0, "o": 0,
+                                 "pc": 0, "t": 0}))  # fmt: skip
+    router.script("alphavantage", ok({"Global Quote": {}}))
+
+    async def main() -> Quote:
+        async with client(settings_factory, store, router) as md:
+            return await md.quote("ZZZZ")
+
+    with pytest.raises(UnknownSymbolError):
+        asyncio.run(main())
