@@ -26,20 +26,20 @@ def c14n(xml: str | bytes) -> str:
 
 
 class TestRoundTripProperty:
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=120, deadline=None)
     @given(xml_documents())
     def test_documents_come_back_canonically_equal(self, document: str) -> None:
         as_json = xml_to_json(document.encode("utf-8"))
         back = json_to_xml(as_json)
         assert c14n(back) == c14n(document)
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=40, deadline=None)
     @given(xml_documents())
     def test_the_json_form_is_stable(self, document: str) -> None:
         as_json = xml_to_json(document)
         assert xml_to_json(json_to_xml(as_json)) == as_json
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=40, deadline=None)
     @given(xml_documents())
     def test_jsonml_values_also_satisfy_the_json_round_trip(self, document: str) -> None:
         value = json.loads(xml_to_json(document))

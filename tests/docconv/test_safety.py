@@ -174,7 +174,7 @@ ODD_XML = [b"<a", b"<?xml", b"<!DOCTYPE", b"<a xmlns:p=''/>", b"<a>&#0;</a>", b"
 
 
 class TestNothingCrashes:
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=60, deadline=None)
     @given(st.binary(max_size=200) | st.sampled_from(ODD_XML))
     def test_arbitrary_bytes_as_xml(self, data: bytes) -> None:
         for mapping in ("lossless", "readable"):
@@ -184,7 +184,7 @@ class TestNothingCrashes:
 
             assert outcome(convert) in {"converted", "refused"}
 
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=60, deadline=None)
     @given(st.text(max_size=100) | st.binary(max_size=100))
     def test_arbitrary_input_as_json(self, data: str | bytes) -> None:
         for mapping in ("lossless", "readable", "jsonml"):

@@ -124,7 +124,7 @@ def chunked(data: bytes, size: int) -> list[bytes]:
 
 
 class TestJsonValues:
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=40, deadline=None)
     @given(st.lists(json_values, max_size=6), st.integers(1, 7))
     def test_any_chunking_gives_the_same_items(self, items: list[object], size: int) -> None:
         text = json.dumps(items, ensure_ascii=False)  # multi-byte characters split by chunks

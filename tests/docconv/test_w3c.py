@@ -48,14 +48,14 @@ def lexical_dumps(value: Any) -> str:
 
 
 class TestRoundTripProperty:
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=120, deadline=None)
     @given(json_values)
     def test_python_values_come_back_with_types_and_key_order(self, value: Any) -> None:
         xml = value_to_xml(value)
         etree.fromstring(xml)  # well-formed XML whatever the characters
         assert exact(xml_to_value(xml)) == exact(value)
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=120, deadline=None)
     @given(lexical_values)
     def test_json_text_comes_back_with_numbers_as_written(self, value: Any) -> None:
         text = lexical_dumps(value)
