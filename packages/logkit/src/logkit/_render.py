@@ -18,8 +18,6 @@ import orjson
 import structlog
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
-
     from structlog.types import Processor
 
     from logkit._redact import Redactor
@@ -47,7 +45,7 @@ def utc_stamp(created: float) -> str:
     if cached[0] != second:
         stamp = datetime.datetime.fromtimestamp(second, tz=datetime.UTC)
         cached = _stamp_cache = (second, stamp.strftime("%Y-%m-%dT%H:%M:%S"))
-    micro = min(int((created - second) * 1_000_000), 999_999)
+    micro = min(round((created - second) * 1_000_000), 999_999)
     return f"{cached[1]}.{micro:06d}Z"
 
 
@@ -62,12 +60,6 @@ def dumps_json(event_dict: Any) -> str:
         return orjson.dumps(event_dict, default=str, option=_JSON_OPTIONS).decode()
     except TypeError:
         return json.dumps(event_dict, default=str, separators=(",", ":"))
-
-
-def _decode_bytes(event_dict: MutableMapping[str, Any]) -> None:
-    for key, value in event_dict.items():
-        if type(value) is bytes:
-            event_dict[key] = value.decode("utf-8", "replace")
 
 
 class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
@@ -127,7 +119,6 @@ class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
                 event_dict["stack"] = record.stack_info
             if record.exc_info:
                 event_dict["exception"] = record.exc_text or self.formatException(record.exc_info)
-        _decode_bytes(event_dict)
         self._redactor(None, method, event_dict)
         if self._json:
             return dumps_json(event_dict)
