@@ -76,6 +76,16 @@ class TestForm:
         assert value[1][2] == "\n  "
         assert c14n(json_to_xml(xml_to_json(xml))) == c14n(xml)
 
+    def test_attribute_prefix_when_two_prefixes_share_a_namespace(self) -> None:
+        xml = b'<r xmlns:a="urn:u" xmlns:b="urn:u" b:x="1" a:y="2"/>'
+        assert xml_to_value(xml)[1][1] == {
+            "xmlns:a": "urn:u",
+            "xmlns:b": "urn:u",
+            "b:x": "1",
+            "a:y": "2",
+        }
+        assert c14n(json_to_xml(xml_to_json(xml))) == c14n(xml)
+
     def test_namespace_undeclaration(self) -> None:
         xml = b'<r xmlns="urn:a"><s xmlns=""><t/></s></r>'
         value = xml_to_value(xml)

@@ -127,11 +127,11 @@ class JsonMLReader:
             if nsmap != parent_ns:
                 attrs = _declarations(nsmap, parent_ns)
                 if items:
-                    _add_attributes(attrs, items, nsmap)
+                    _add_attributes(attrs, items, nsmap, el)
                 node.append(attrs)
             elif items:
                 attrs = {}
-                _add_attributes(attrs, items, nsmap)
+                _add_attributes(attrs, items, nsmap, el)
                 node.append(attrs)
         else:
             nsmap = parent_ns
@@ -139,7 +139,7 @@ class JsonMLReader:
                 attrs = dict(items)
                 if any(key[0] == "{" for key in attrs):
                     attrs = {}
-                    _add_attributes(attrs, items, nsmap)
+                    _add_attributes(attrs, items, nsmap, el)
                 node.append(attrs)
         text = el.text
         if text:
@@ -190,21 +190,29 @@ def _declarations(nsmap: dict[str | None, str], parent_ns: dict[str | None, str]
 
 
 def _add_attributes(
-    attrs: dict[str, str], items: list[tuple[str, str]], nsmap: dict[str | None, str]
+    attrs: dict[str, str],
+    items: list[tuple[str, str]],
+    nsmap: dict[str | None, str],
+    el: Node = None,
 ) -> None:
-    for key, value in items:
+    for index, (key, value) in enumerate(items, 1):
         if key[0] == "{":
-            key = _attribute_name(key, nsmap)
+            key = _attribute_name(key, nsmap, el, index)
         attrs[key] = value
 
 
-def _attribute_name(clark: str, nsmap: dict[str | None, str]) -> str:
+def _attribute_name(clark: str, nsmap: dict[str | None, str], el: Node, index: int) -> str:
     uri, local = clark[1:].split("}", 1)
     if uri == XML_NS:
         return f"xml:{local}"
-    for prefix, value in nsmap.items():
-        if value == uri and prefix:
-            return f"{prefix}:{local}"
+    prefixes = [prefix for prefix, value in nsmap.items() if value == uri and prefix]
+    if len(prefixes) == 1:
+        return f"{prefixes[0]}:{local}"
+    if prefixes and el is not None:
+        # Several prefixes are bound to this namespace: XPath name() tells the one written.
+        return str(el.xpath(f"name(@*[{index}])"))
+    if prefixes:  # pragma: no cover - every caller passes the element
+        return f"{prefixes[0]}:{local}"
     raise MappingError(f"no prefix in scope for attribute namespace {uri!r}")  # pragma: no cover
 
 
