@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from docconv import (
     DocconvError,
+    DocconvUsageError,
     EntitiesForbiddenError,
     ExternalReferenceError,
     LimitExceededError,
@@ -96,6 +97,11 @@ class TestAttackFixtures:
 
 
 class TestLimits:
+    @pytest.mark.parametrize("kwargs", [{"max_bytes": 0}, {"max_depth": 0}])
+    def test_nonsense_limits_are_refused(self, kwargs: dict[str, int]) -> None:
+        with pytest.raises(DocconvUsageError):
+            Limits(**kwargs)  # type: ignore[arg-type]
+
     def test_size_limit(self) -> None:
         with pytest.raises(LimitExceededError, match="max_bytes"):
             xml_to_json(b"<a>" + b"x" * 2000 + b"</a>", limits=Limits(max_bytes=1000))

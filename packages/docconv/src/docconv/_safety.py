@@ -49,6 +49,12 @@ class Limits:
     forbid_entities: bool = True
     forbid_external: bool = True
 
+    def __post_init__(self) -> None:
+        if self.max_bytes is not None and self.max_bytes < 1:
+            raise DocconvUsageError(f"max_bytes must be positive or None, not {self.max_bytes}")
+        if self.max_depth < 1:
+            raise DocconvUsageError(f"max_depth must be positive, not {self.max_depth}")
+
 
 DEFAULT_LIMITS = Limits()
 
