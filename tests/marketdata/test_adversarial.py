@@ -267,3 +267,61 @@ def test_unknown_symbol_still_recognised(settings_factory: Factory, store: State
 
     with pytest.raises(UnknownSymbolError):
         asyncio.run(main())
+
+
+class TestSlowAndLargeAnswers:
+    def test_a_server_dripping_bytes_is_cut_at_the_timeout(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        """httpx's timeout bounds each read; the whole exchange must be bounded too."""
+
+        async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            try:
+                for _ in range(100):
+                    writer.write(b" ")
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.close()
+
+        async def main() -> float:
+            server = await asyncio.start_server(drip, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            settings = settings_factory(
+                finnhub_url=f"http://127.0.0.1:{port}/api/v1",
+                providers="finnhub",
+                timeout=0.3,
+                retries=2,
+            )
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                async with AsyncMarketData(settings, store=store) as md:
+                    with pytest.raises(ProviderUnavailableError, match="timeout"):
+                        await md.quote("IBM")
+            finally:
+                server.close()
+            return loop.time() - started
+
+        # two attempts of 0.3 s each; the server would drip for 5 s
+        assert asyncio.run(main()) < 3.0
+
+    def test_an_oversized_answer_is_refused_without_retry(
+        self, settings_factory: Factory, store: StateStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from marketdata import _core
+
+        monkeypatch.setattr(_core, "MAX_BODY", 1000)
+        router = Router()
+        router.script("finnhub", httpx.Response(200, content=b"[" + b" " * 5000 + b"]"))
+
+        async def main() -> Quote:
+            async with client(settings_factory, store, router, retries=3) as md:
+                return await md.quote("IBM")
+
+        assert asyncio.run(main()).provider == "alphavantage"
+        assert router.calls == {"finnhub": 1, "alphavantage": 1}

@@ -47,7 +47,15 @@ from marketdata._faults import (
 from marketdata._keys import ApiKey, redact
 from marketdata._limits import BudgetSpentError, KeyLimits, budget_key
 from marketdata._models import Quote, Tick
-from marketdata._providers import AlphaVantage, Finnhub, Provider, Query, RawResponse, Result
+from marketdata._providers import (
+    AlphaVantage,
+    Finnhub,
+    Provider,
+    Query,
+    RawResponse,
+    Request,
+    Result,
+)
 from statestore import AsyncStateStore, StateStore, StateStoreError
 
 if TYPE_CHECKING:
@@ -60,6 +68,8 @@ from marketdata._transport import SECRET_PARAMS, SecretParamsTransport
 logger = logging.getLogger("marketdata")
 
 _ERROR_TTL = 2.0
+MAX_BODY = 32 * 2**20
+"""Bytes of one provider answer read at most (a full daily history is a few MiB)."""
 
 
 def make_providers(settings: MarketDataSettings) -> list[Provider]:
@@ -468,6 +478,31 @@ class Core:
             )
         return self._client
 
+    async def _exchange(
+        self, provider: Provider, request: Request
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """Send ``request``; read at most ``MAX_BODY`` bytes of the answer.
+
+        Raises:
+            RequestFault: the answer is larger than ``MAX_BODY`` (retrying cannot help).
+            httpx.HTTPError: transport failures, mapped by the caller.
+        """
+        async with self._http().stream(
+            "GET",
+            provider.base_url + request.path,
+            params=request.params,
+            headers=request.headers,
+            extensions={SECRET_PARAMS: request.secret_params},
+        ) as response:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise RequestFault(f"answer larger than {MAX_BODY // 2**20} MiB")
+                chunks.append(chunk)
+            return response.status_code, response.headers, b"".join(chunks)
+
     async def _call(self, provider: Provider, key: ApiKey, query: Query) -> Result:
         await self.limits.take(provider, key)
         now = datetime.fromtimestamp(self.clock(), tz=UTC)
@@ -476,15 +511,12 @@ class Core:
         self._count(f"upstream:{provider.name}")
         status: int | str = "error"
         try:
-            response = await self._http().get(
-                provider.base_url + request.path,
-                params=request.params,
-                headers=request.headers,
-                extensions={SECRET_PARAMS: request.secret_params},
-            )
-            body = await response.aread()
-            status = response.status_code
-        except httpx.TimeoutException:
+            # httpx's timeout bounds each read, so a server dripping a byte a second would
+            # hold the call (and its lease) for ever: the whole exchange gets one deadline
+            async with asyncio.timeout(self.settings.timeout):
+                code, headers, body = await self._exchange(provider, request)
+            status = code
+        except (httpx.TimeoutException, TimeoutError):
             raise TransientFault("timeout") from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             raise TransientFault(f"connection failed ({type(exc).__name__})") from None
@@ -500,7 +532,7 @@ class Core:
                     "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
-        raw = RawResponse(response.status_code, response.headers, body)
+        raw = RawResponse(code, headers, body)
         try:
             try:
                 return provider.parse(query, raw, datetime.fromtimestamp(self.clock(), tz=UTC))
