@@ -140,6 +140,25 @@ class TestInspect:
         only = runner.invoke(app, ["history", "--state-url", url, "--rule", "nope", "--json"])
         assert json.loads(only.output) == []
 
+    def test_requeue_dead_letters(self, tmp_path: Path, store: StateStore) -> None:
+        outbox = Outbox(store)
+        outbox.submit([note(channels=("a",)), note(id="n2", channels=("b",))])
+        for item in store.claim(outbox.queue, lease=30, count=2):
+            store.dead(outbox.queue, item.id, reason="HTTP 404")
+        url = f"sqlite://{tmp_path}/state"
+        first = outbox.dead_letters()[0].id
+        result = runner.invoke(app, ["outbox", "--state-url", url, "--requeue", first[:16]])
+        assert result.exit_code == 0, result.output
+        assert "requeued 1" in result.output
+        assert "dead letters: 1" in result.output
+        assert "pending: 1" in result.output
+        result = runner.invoke(app, ["outbox", "--state-url", url, "--requeue", "dlv_nope"])
+        assert result.exit_code == 1
+        result = runner.invoke(app, ["outbox", "--state-url", url, "--requeue-all", "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert (len(data["pending"]), data["dead"]) == (2, [])
+
 
 @pytest.mark.slow
 def test_run_consumes_the_stream_and_delivers(tmp_path: Path, receiver: Receiver) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -412,6 +413,42 @@ class TestRestart:
         assert statuses(resolved) == ["above:resolved"]
         again.process(tick("IBM", 103, eid="6"))
         assert again.state("once").suppressed == 1
+
+    def test_move_window_survives_restart(self, store: StateStore, clock: FakeClock) -> None:
+        rules = [rule(kind="move", symbol="IBM", percent=5, window="10m", direction="up")]
+        engine = Engine(rules, store, clock=clock)
+        engine.process(tick("IBM", 100, eid="1"))
+        clock.advance(60)
+        engine.process(tick("IBM", 102, eid="2"))
+        engine.checkpoint()
+        clock.advance(60)
+        again = Engine(rules, store, clock=clock)
+        fired = again.process(tick("IBM", 105, eid="3"))  # +5 % from the low before restart
+        assert statuses(fired) == ["r:firing"]
+        assert "moved up 5" in fired[0].summary
+
+    def test_restored_move_window_still_expires(self, store: StateStore, clock: FakeClock) -> None:
+        rules = [rule(kind="move", symbol="IBM", amount=5, window=60, direction="up")]
+        engine = Engine(rules, store, clock=clock)
+        engine.process(tick("IBM", 100, eid="1"))
+        engine.checkpoint()
+        clock.advance(120)
+        assert Engine(rules, store, clock=clock).process(tick("IBM", 105, eid="2")) == []
+
+    def test_saved_move_window_is_bounded(self, store: StateStore, clock: FakeClock) -> None:
+        rules = [rule(kind="move", symbol="IBM", amount=1000, window="1d", direction="up")]
+        engine = Engine(rules, store, clock=clock)
+        for i in range(3000):  # a steady climb: every point stays in the min deque
+            clock.advance(1)
+            engine.process(tick("IBM", 100 + i / 100, eid=str(i)))
+        engine.checkpoint()
+        raw = store.get("alerts:engine:default:memory")
+        assert raw is not None
+        (window,) = json.loads(raw)["books"]["IBM"]["windows"].values()
+        assert len(window["mins"]) == 1024
+        assert window["mins"][0][1] == "100.0"  # the window's low is kept
+        again = Engine(rules, store, clock=clock)
+        assert again.process(tick("IBM", 1101, eid="x"))[0].summary.startswith("IBM moved up 1001")
 
     def test_checkpoint_writes_only_what_changed(self, store: StateStore, clock: FakeClock) -> None:
         rules = [

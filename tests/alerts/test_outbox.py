@@ -206,6 +206,59 @@ class TestWorker:
         assert channel.ids == ["ntf_test"]
 
 
+class TestRequeue:
+    def test_dead_letter_is_delivered_again_with_the_same_key(self, store: StateStore) -> None:
+        clock = [1_000.0]
+        outbox = Outbox(store, clock=lambda: clock[0])
+        channel = RecordingChannel("a", [ChannelPermanentError("HTTP 404")])
+        worker = DeliveryWorker(outbox, {"a": channel}, max_age=60, clock=lambda: clock[0])
+        outbox.submit([note(channels=("a",))])
+        worker.run_once()
+        (dead,) = outbox.dead_letters()
+        clock[0] += 3600  # requeued long after: its age starts again, max_age does not kill it
+        new_id = outbox.requeue(dead.id)
+        assert outbox.dead_letters() == []
+        assert [d.id for d in outbox.dead_letters(include_requeued=True)] == [dead.id]
+        assert [p.id for p in outbox.pending()] == [new_id]
+        worker.run_once()
+        assert channel.ids == ["ntf_test"]  # same notification id: same webhook-id
+        assert outbox.pending() == []
+        assert "requeued" in [e["event"] for e in outbox.history()]
+
+    def test_requeue_twice_queues_once(self, store: StateStore) -> None:
+        outbox = Outbox(store)
+        outbox.submit([note(channels=("a",)), note(id="n2", channels=("a",))])
+        for item in store.claim(outbox.queue, lease=30, count=2):
+            store.dead(outbox.queue, item.id, reason="HTTP 404")
+        assert len(outbox.requeue_all()) == 2
+        assert outbox.requeue_all() == []
+        with pytest.raises(KeyError):
+            outbox.requeue(outbox.dead_letters(include_requeued=True)[0].id)
+        assert len(outbox.pending()) == 2
+
+    def test_unknown_id(self, store: StateStore) -> None:
+        with pytest.raises(KeyError):
+            Outbox(store).requeue("dlv_nope")
+
+
+class TestOutageLogging:
+    def test_one_warning_per_outage(
+        self, store: StateStore, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        outbox = Outbox(store)
+        channel = RecordingChannel("a", [ChannelTransientError("down")] * 4)
+        worker = DeliveryWorker(outbox, {"a": channel}, backoff_base=0.001, concurrency=1)
+        outbox.submit([note(id=f"n{i}", channels=("a",)) for i in range(3)])
+        with caplog.at_level(logging.INFO, logger="alerts"):
+            drain(worker, outbox)
+            channel.fail_next(ChannelTransientError("down again"))
+            outbox.submit([note(id="n9", channels=("a",))])
+            drain(worker, outbox)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == ["channel down; retrying with backoff", "channel back up"] * 2
+        assert sorted(channel.ids) == ["n0", "n1", "n2", "n9"]
+
+
 class TestCrash:
     def _child(self, state_url: str, url: str, mode: str) -> int:
         done = subprocess.run(

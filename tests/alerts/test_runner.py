@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alerts import Engine, Outbox, RuleRepository, StreamRunner
 from tests.alerts.helpers import rule
@@ -66,3 +66,69 @@ class TestStreamRunner:
         publish(store, 101)
         runner.run_once()
         assert engine.state("new").fired == 1
+
+
+class TestRulesMarkers:
+    """Rules edited through the repository apply at their marker's position in the stream."""
+
+    def _engine(self, store: StateStore, outbox: Outbox, repo: RuleRepository, name: str) -> Any:
+        engine = Engine([], store, name=name, outbox=outbox)
+
+        def on_rules(version: int) -> None:
+            _, rules = repo.at_version(version)
+            engine.set_rules(rules)
+            engine.rules_version = version
+
+        return StreamRunner(engine, store, stream="ev", from_start=True, block=0, on_rules=on_rules)
+
+    def test_repository_publishes_a_marker_per_change(self, store: StateStore) -> None:
+        repo = RuleRepository(store, stream="ev")
+        repo.create({"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 100})
+        repo.update({"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 101})
+        repo.delete("a")
+        markers = [json.loads(p) for _, p in store.read("ev", None)]
+        assert markers == [{"type": "rules", "version": v} for v in (1, 2, 3)]
+        assert [r.id for r in repo.at_version(1)[1]] == ["a"]
+        assert repo.at_version(3)[1] == []
+
+    def test_two_engines_reading_at_different_moments_agree(self, store: StateStore) -> None:
+        outbox = Outbox(store)
+        repo = RuleRepository(store, stream="ev")
+        fast = self._engine(store, outbox, repo, "fast")
+        slow = self._engine(store, outbox, repo, "slow")
+        publish(store, 99)
+        fast.run_once()
+        repo.create(
+            {"id": "up", "kind": "cross_up", "symbol": "IBM", "level": 100, "channels": ["x"]}
+        )
+        publish(store, 101)
+        fast.run_once()  # saw the marker before the crossing: fires on tick 101
+        # The slow engine reads everything now: before markers it would have loaded the rule
+        # after the crossing (a different firing, delivered twice).
+        slow.run_once()
+        assert fast.engine.state("up").fired == slow.engine.state("up").fired == 1
+        assert len(outbox.pending()) == 1
+
+    def test_a_later_edit_does_not_leak_into_earlier_events(self, store: StateStore) -> None:
+        repo = RuleRepository(store, stream="ev")
+        up = {"id": "up", "kind": "cross_up", "symbol": "IBM", "channels": ["x"]}
+        repo.create({**up, "level": 100})
+        publish(store, 99, 101)
+        repo.update({**up, "level": 200})
+        outbox = Outbox(store)
+        runner = self._engine(store, outbox, repo, "late")
+        runner.run_once()  # reads marker v1, two ticks, marker v2 in one go
+        # The ticks were judged by version 1 (level 100), though version 2 existed already.
+        assert [e.notification.summary for e in outbox.pending()] == [
+            "IBM crossed up 100 (last 101)"
+        ]
+        assert runner.engine.rules_version == 2
+        assert [r.level for r in runner.engine.rules] == [200]
+
+    def test_markers_are_skipped_without_a_handler(self, store: StateStore) -> None:
+        RuleRepository(store, stream="ev").create(
+            {"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 100}
+        )
+        runner = StreamRunner(Engine([], store), store, stream="ev", from_start=True, block=0)
+        runner.run_once()
+        assert (runner.processed, runner.rejected) == (0, 0)

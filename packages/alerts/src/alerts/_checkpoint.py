@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+from collections import deque
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +17,32 @@ from alerts._notification import RuleState
 
 if TYPE_CHECKING:
     import threading
-    from collections import deque
 
     from alerts._index import SymbolBook
     from alerts._notification import Notification
     from statestore import StateStore
 
 log = logging.getLogger(__name__)
+
+#: Points kept per side of a saved move window (the oldest and the newest half).
+WINDOW_POINTS = 1024
+
+
+def _save_points(points: deque[tuple[float, Decimal]]) -> list[list[Any]]:
+    """Bound a monotonic window deque for saving: its head (the extreme now) and its tail.
+
+    Dropping middle points can only make the restored extreme less extreme later on, so a
+    restored ``move`` rule may under-report a move, never invent one.
+    """
+    seq = list(points)
+    if len(seq) > WINDOW_POINTS:
+        half = WINDOW_POINTS // 2
+        seq = seq[:half] + seq[-half:]
+    return [[at, str(price)] for at, price in seq]
+
+
+def _load_points(raw: Any) -> deque[tuple[float, Decimal]]:
+    return deque((float(at), Decimal(price)) for at, price in raw)
 
 
 class Checkpointing:
@@ -42,6 +62,17 @@ class Checkpointing:
     _seen_templates: dict[str, set[str]]
     _health_status: dict[str, str]
     cursor: str | None
+    rules_version: int | None
+
+    @staticmethod
+    def saved_rules_version(store: StateStore, name: str = "default") -> int | None:
+        """Return the store-rules version in engine ``name``'s checkpoint (None: none saved)."""
+        raw = store.get(f"alerts:engine:{name}:memory")
+        try:
+            version = json.loads(raw).get("rules_version") if raw else None
+        except (ValueError, AttributeError):
+            return None
+        return version if isinstance(version, int) else None
 
     def _book(self, symbol: str) -> SymbolBook:
         raise NotImplementedError
@@ -60,12 +91,18 @@ class Checkpointing:
         return {
             "version": 2,
             "cursor": self.cursor,
+            "rules_version": self.rules_version,
             "books": {
                 sym: {
                     "last_price": None if b.last_price is None else str(b.last_price),
                     "last_seen": b.last_seen,
                     "last_event": b.last_event,
                     "volumes": [str(v) for v in b.volume_history],
+                    "windows": {
+                        repr(span): {"mins": _save_points(w.mins), "maxs": _save_points(w.maxs)}
+                        for span, w in b.windows.items()
+                        if w.mins
+                    },
                 }
                 for sym, b in self._books.items()
                 if b.last_seen is not None
@@ -90,6 +127,9 @@ class Checkpointing:
         with self._lock:
             revisions: dict[str, str] = data.get("revisions", {})
             self.cursor = data.get("cursor")
+            version = data.get("rules_version")
+            if isinstance(version, int):
+                self.rules_version = version
             for rid, raw in data.get("states", {}).items():
                 comp = self._rules.get(rid)
                 if comp is not None and revisions.get(rid) == comp.revision:
@@ -106,6 +146,11 @@ class Checkpointing:
                 book.last_seen = raw.get("last_seen")
                 book.last_event = raw.get("last_event", "")
                 book.volume_history.extend(Decimal(v) for v in raw.get("volumes", ()))
+                for span, points in raw.get("windows", {}).items():
+                    window = book.windows.get(float(span))
+                    if window is not None:  # a move rule of that window length still exists
+                        window.mins = _load_points(points["mins"])
+                        window.maxs = _load_points(points["maxs"])
                 for rid in book.nodata:
                     period = self._rules[rid].rule.period
                     heapq.heappush(self._nodata_heap, ((book.last_seen or 0) + period, rid))

@@ -132,6 +132,8 @@ class Engine(Checkpointing):
         self._unsent: list[Notification] = []
         self._saved: set[str] = set()
         self.cursor: str | None = None
+        #: Version of the store's rules applied (``alerts run --store-rules``); checkpointed.
+        self.rules_version: int | None = None
         self.set_rules(rules)
         if store is not None:
             self.restore()

@@ -187,10 +187,65 @@ class Outbox:
             )
         return out
 
-    def dead_letters(self) -> list[OutboxEntry]:
-        """Return the deliveries that finally failed."""
+    def _requeued_key(self, item_id: str) -> str:
+        return f"{self.queue}:requeued:{item_id}"
+
+    def requeue(self, item_id: str) -> str:
+        """Queue a dead letter again, as a fresh delivery of the same notification.
+
+        The new item gets its own id (``<dead id>.r``), zero attempts and a fresh age, but
+        carries the same notification, hence the same idempotency key (``webhook-id``,
+        ``Message-ID``, ``Idempotency-Key``): a receiver that already got it drops it. The
+        statestore cannot remove a dead letter, so the requeued id is remembered and
+        :meth:`dead_letters` hides it. Requeueing twice (two shells, a retry after a crash)
+        queues it once.
+
+        Returns:
+            The new outbox item id.
+
+        Raises:
+            KeyError: no dead letter has that id (or it was requeued already).
+        """
+        for dead in self.store.dead_letters(self.queue):
+            if dead.id == item_id:
+                break
+        else:
+            raise KeyError(item_id)
+        if self.store.get(self._requeued_key(item_id)) is not None:
+            raise KeyError(item_id)
+        data = json.loads(dead.payload)
+        data["created_at"] = self._clock()
+        new_id = f"{item_id}.r"
+        payload = json.dumps(data, separators=(",", ":")).encode()
+        # Enqueue first: it is idempotent (same id), so a crash before the mark below only
+        # leaves the dead letter visible, and a second requeue completes it.
+        self.store.enqueue(self.queue, new_id, payload)
+        self.store.set(self._requeued_key(item_id), new_id.encode())
+        notification = data.get("notification", {})
+        self.record(
+            "requeued",
+            notification_id=notification.get("id"),
+            rule_id=notification.get("rule_id"),
+            target=data.get("target"),
+            item=item_id,
+            new_item=new_id,
+        )
+        return new_id
+
+    def requeue_all(self) -> list[str]:
+        """Requeue every (visible) dead letter; return the new item ids."""
+        return [self.requeue(entry.id) for entry in self.dead_letters()]
+
+    def dead_letters(self, *, include_requeued: bool = False) -> list[OutboxEntry]:
+        """Return the deliveries that finally failed (by default not those requeued since).
+
+        Args:
+            include_requeued: also list dead letters that :meth:`requeue` sent again.
+        """
         out = []
         for dead in self.store.dead_letters(self.queue):
+            if not include_requeued and self.store.get(self._requeued_key(dead.id)) is not None:
+                continue
             kind, target, notification, created = _decode(dead.id, dead.payload)
             out.append(
                 OutboxEntry(
@@ -256,6 +311,7 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self._clock = clock
         self._paused: dict[str, float] = {}
+        self._down: set[str] = set()  # targets failing since their last success
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._count_lock = threading.Lock()
@@ -347,13 +403,31 @@ class DeliveryWorker:
                 wait = self.backoff(item.attempts)
                 store.retry(queue, item.id, available_at=self._clock() + wait)
                 self.outbox.record("retry", error=str(exc), wait=round(wait, 3), **context)
+                self._went_down(target, context, str(exc))
                 log.info("delivery failed; will retry", extra={**context, "error": str(exc)})
         else:
             store.ack(queue, item.id)
+            self._came_back(target, context)
             with self._count_lock:
                 self.delivered += 1
             latency = self._clock() - notification.at.timestamp()
             self.outbox.record("delivered", latency=round(latency, 4), kind=kind, **context)
+
+    def _went_down(self, target: str, context: dict[str, Any], error: str) -> None:
+        """One WARNING when a target starts failing; its retries stay at INFO."""
+        with self._count_lock:
+            if target in self._down:
+                return
+            self._down.add(target)
+        log.warning("channel down; retrying with backoff", extra={**context, "error": error})
+
+    def _came_back(self, target: str, context: dict[str, Any]) -> None:
+        """One WARNING when a failing target delivers again."""
+        with self._count_lock:
+            if target not in self._down:
+                return
+            self._down.discard(target)
+        log.warning("channel back up", extra=context)
 
     def _die(self, item: QueueItem, reason: str, context: dict[str, Any]) -> None:
         self.outbox.store.dead(self.outbox.queue, item.id, reason=reason[:500])

@@ -1,4 +1,10 @@
-"""Rules kept in the state store, for the bridge's CRUD routes and `alerts run --from-store`."""
+"""Rules kept in the state store, for the bridge's CRUD routes and `alerts run --store-rules`.
+
+Every change bumps a version, keeps a copy of the rule set under that version for a day, and
+publishes a ``{"type":"rules","version":N}`` marker on the shared event stream. Engines apply a
+change exactly where they read its marker in the stream, so engines that read the stream at
+different speeds still evaluate every event against the same rules (and agree on every firing).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from alerts._events import EVENTS_STREAM
 from alerts._exceptions import (
     DuplicateRuleError,
     RuleValidationError,
@@ -20,6 +27,8 @@ if TYPE_CHECKING:
     from statestore import StateStore
 
 RULES_KEY = "alerts:rules"
+RULES_MARKER = "rules"
+VERSION_TTL = 86400.0
 
 
 def validate_rule(data: dict[str, Any]) -> Rule:
@@ -41,22 +50,56 @@ def validate_rule(data: dict[str, Any]) -> Rule:
 class RuleRepository:
     """Create, read, update and delete rules persisted in the store (atomic across processes).
 
+    Each change publishes a ``{"type":"rules","version":N}`` marker on ``stream`` (under the
+    same lock as the change, so markers come in version order).
+
     Args:
         store: the shared :class:`statestore.StateStore`.
         key: where the rules live.
+        stream: where change markers are published (None: publish none).
     """
 
-    def __init__(self, store: StateStore, *, key: str = RULES_KEY) -> None:
+    def __init__(
+        self, store: StateStore, *, key: str = RULES_KEY, stream: str | None = EVENTS_STREAM
+    ) -> None:
         self._store = store
         self._key = key
+        self._stream = stream
 
     def _load(self) -> dict[str, dict[str, Any]]:
         raw = self._store.get(self._key)
         return {} if raw is None else dict(json.loads(raw))
 
     def _save(self, rules: dict[str, dict[str, Any]]) -> None:
-        self._store.set(self._key, json.dumps(rules, separators=(",", ":")).encode())
-        self._store.incr(f"{self._key}:version")
+        body = json.dumps(rules, separators=(",", ":")).encode()
+        self._store.set(self._key, body)
+        version = self._store.incr(f"{self._key}:version")
+        self._store.set(f"{self._key}:at:{version}", body, ttl=VERSION_TTL)
+        if self._stream is not None:
+            marker = {"type": RULES_MARKER, "version": version}
+            self._store.publish(self._stream, json.dumps(marker).encode())
+
+    def at_version(self, version: int) -> tuple[int, list[Rule]]:
+        """Return the rules as they were at ``version`` (an engine applying a change marker).
+
+        A version older than a day is no longer kept: the current rules stand in (and their
+        version is returned), which is what an engine far behind the stream would see anyway.
+
+        Returns:
+            ``(version, rules ordered by id)``.
+        """
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            raw = self._store.get(f"{self._key}:at:{version}") if version > 0 else b"{}"
+            if raw is None:
+                version, raw = self.version(), self._store.get(self._key)
+        data: dict[str, Any] = json.loads(raw) if raw else {}
+        return version, [RULE_ADAPTER.validate_python(d) for _, d in sorted(data.items())]
+
+    def current(self) -> tuple[int, list[Rule]]:
+        """Return ``(version, rules)`` read together (consistent with each other)."""
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            version, data = self.version(), self._load()
+        return version, [RULE_ADAPTER.validate_python(d) for _, d in sorted(data.items())]
 
     def version(self) -> int:
         """A counter that grows on every change (engines poll it to reload)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -16,6 +17,20 @@ if TYPE_CHECKING:
     from statestore import StateStore
 
 log = logging.getLogger(__name__)
+
+
+def _rules_marker(payload: bytes) -> int | None:
+    """The version of a rules-change marker, or None for any other event (cheap pre-check)."""
+    if b'"rules"' not in payload:
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "rules":
+        return None
+    version = data.get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 class StreamRunner:
@@ -34,8 +49,11 @@ class StreamRunner:
             (default: only events published from now on).
         batch: events per read; block: seconds a read waits for new events.
         checkpoint_every: the most seconds between checkpoints while events flow.
-        reload: called every ``reload_every`` seconds, e.g. to pick up rules edited through
-            :class:`RuleRepository` (see ``alerts run --store-rules``).
+        reload: called every ``reload_every`` seconds (a timer; prefer ``on_rules``).
+        on_rules: called with the version of each ``{"type":"rules","version":N}`` marker
+            :class:`RuleRepository` publishes, exactly at its position in the stream, so every
+            engine switches rules between the same two events (``alerts run --store-rules``).
+            Without it, markers are skipped.
     """
 
     def __init__(
@@ -50,6 +68,7 @@ class StreamRunner:
         checkpoint_every: float = 1.0,
         reload: Callable[[], None] | None = None,
         reload_every: float = 2.0,
+        on_rules: Callable[[int], None] | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -60,6 +79,7 @@ class StreamRunner:
             engine.cursor = store.last_id(stream)
         self._last_checkpoint = 0.0
         self._reload, self._reload_every = reload, reload_every
+        self._on_rules = on_rules
         self._last_reload = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,6 +96,12 @@ class StreamRunner:
             self.stream, self.engine.cursor, count=self.batch, block=self.block
         )
         for entry_id, payload in entries:
+            version = _rules_marker(payload)
+            if version is not None:
+                if self._on_rules is not None:
+                    self._on_rules(version)
+                self.engine.cursor = entry_id
+                continue
             try:
                 event = parse_event(payload, entry_id)
             except ValueError as exc:

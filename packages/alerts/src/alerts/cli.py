@@ -164,6 +164,13 @@ def check(
             console.print(f"  {note.status:8} {note.rule_id}: {note.summary}")
 
 
+def _merge(stored: list[Any], document: RulesDocument) -> list[Any]:
+    """Store rules plus file rules; the file wins on an id clash."""
+    merged = {r.id: r for r in stored}
+    merged.update((r.id, r) for r in document.rules)
+    return list(merged.values())
+
+
 @app.command()
 def run(
     rules: Annotated[Path, typer.Option("--rules", help="Rules file.")],
@@ -201,23 +208,30 @@ def run(
     _configure_logging(document, log_level)
     store = _open_store(state_url)
     outbox = Outbox(store)
-    engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
-    reload = None
+    on_rules = None
     if store_rules:
-        repository = RuleRepository(store)
-        seen = [-1]
+        # The cursor is read before the rules' version, so a change made in between is
+        # either in that version or after the cursor (applied at its marker), never lost.
+        tail = store.last_id(stream)
+        repository = RuleRepository(store, stream=stream)
+        saved = Engine.saved_rules_version(store, settings.engine_name)
+        version, stored = repository.current() if saved is None else repository.at_version(saved)
+        engine = Engine(_merge(stored, document), store, name=settings.engine_name, outbox=outbox)
+        engine.rules_version = version
+        if engine.cursor is None and not from_start:
+            engine.cursor = tail
 
-        def reload() -> None:
-            version = repository.version()
-            if version != seen[0]:
-                seen[0] = version
-                merged = {r.id: r for r in repository.list()}
-                merged.update((r.id, r) for r in document.rules)  # the file wins on a clash
-                engine.set_rules(merged.values())
-                err.print(f"alerts: {len(engine.rules)} rule(s) after reload")
+        def on_rules(version: int) -> None:
+            if engine.rules_version is not None and version <= engine.rules_version:
+                return  # already applied (a replay after a restart)
+            applied, rules = repository.at_version(version)
+            engine.set_rules(_merge(rules, document))
+            engine.rules_version = max(version, applied)
+            err.print(f"alerts: {len(engine.rules)} rule(s) at rules version {version}")
 
-        reload()
-    runner = StreamRunner(engine, store, stream=stream, from_start=from_start, reload=reload)
+    else:
+        engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
+    runner = StreamRunner(engine, store, stream=stream, from_start=from_start, on_rules=on_rules)
     gc.collect()
     gc.freeze()  # rules live for the whole run: keep the collector from rescanning them
     worker = None
@@ -330,6 +344,20 @@ def history(
     console.print(table)
 
 
+def _requeue(box: Outbox, wanted: str | None) -> None:
+    """Requeue one dead letter (by id or unique prefix) or, without ``wanted``, all of them."""
+    if wanted is None:
+        ids = box.requeue_all()
+    else:
+        matches = [e.id for e in box.dead_letters() if e.id.startswith(wanted)]
+        if len(matches) != 1:
+            what = "no dead letter" if not matches else f"{len(matches)} dead letters"
+            err.print(f"[red]{what} match(es) {wanted!r}[/red]", soft_wrap=True)
+            raise typer.Exit(1)
+        ids = [box.requeue(matches[0])]
+    err.print(f"requeued {len(ids)} dead letter(s)")
+
+
 @app.command()
 def outbox(
     state_url: StateURL = None,
@@ -337,11 +365,25 @@ def outbox(
     fail_on_dead: Annotated[
         bool, typer.Option("--fail-on-dead", help="Exit 1 when there are dead letters.")
     ] = False,
+    requeue: Annotated[
+        str | None,
+        typer.Option("--requeue", help="Queue this dead letter again (id or unique id prefix)."),
+    ] = None,
+    requeue_all: Annotated[
+        bool, typer.Option("--requeue-all", help="Queue every dead letter again.")
+    ] = False,
 ) -> None:
-    """Show deliveries still pending and the dead letters."""
+    """Show deliveries still pending and the dead letters; requeue dead letters.
+
+    A requeued dead letter is delivered again with the same idempotency key (receivers that
+    got it already drop it). The store cannot delete a dead letter, so requeued ones are
+    remembered and hidden from this list.
+    """
     store = _open_store(state_url)
     try:
         box = Outbox(store)
+        if requeue is not None or requeue_all:
+            _requeue(box, requeue)
         pending, dead = box.pending(), box.dead_letters()
     finally:
         store.close()
