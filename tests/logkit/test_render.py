@@ -144,3 +144,33 @@ class TestFormatterOutput:
         line = formatter.format(record)
         assert "hello x" in line
         assert "hunter22" not in line
+
+
+class TestCleanCache:
+    def test_secret_registered_later_is_masked_in_a_string_seen_clean(self) -> None:
+        redactor = _redact.Redactor()
+        try:
+            first = redactor(None, "info", {"event": "connect with zq-7781-kite"})
+            assert first["event"] == "connect with zq-7781-kite"
+            logkit.register_secret("zq-7781-kite")
+            again = redactor(None, "info", {"event": "connect with zq-7781-kite"})
+            assert again["event"] == "connect with [REDACTED]"
+        finally:
+            logkit.clear_registered_secrets()
+
+    def test_strings_with_secrets_are_never_cached(self) -> None:
+        redactor = _redact.Redactor()
+        for _ in range(2):
+            event = redactor(None, "info", {"event": "x", "u": "https://h/q?token=abcdef"})
+            assert event["u"] == "https://h/q?token=[REDACTED]"
+        assert "https://h/q?token=abcdef" not in _redact._clean
+
+    def test_extras_of_a_record_copied_elsewhere(self) -> None:
+        formatter = logkit.build_formatter("json")
+        record = logging.LogRecord("n", logging.INFO, "p", 1, "m", (), None)
+        record.first = 1
+        record.message = "set by another formatter"
+        record.second = "two"
+        assert json.loads(formatter.format(record))["first"] == 1
+        assert json.loads(formatter.format(record))["second"] == "two"
+        assert "message" not in json.loads(formatter.format(record))

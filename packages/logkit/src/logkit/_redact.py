@@ -54,6 +54,7 @@ _SUSPICIOUS = re.compile(
     r"|sk-|AKIA|gh[pousr]_|xox[abposr]-|eyJ)"
 )
 _SKIP_KEYS = frozenset({"timestamp", "level", "log_level", "logger", "logger_name"})
+_SKIP, _SECRET, _SCAN = 0, 1, 2
 
 
 def _suspicious(text: str) -> bool:
@@ -88,6 +89,19 @@ def _suspicious(text: str) -> bool:
 
 
 _registry_lock = threading.Lock()
+# Short strings already seen to hold nothing to mask (log messages repeat).  Only verdicts of
+# "clean" are kept, never a string with a secret.  A new registered secret replaces the dict;
+# a check that started before keeps writing into the old one, which nobody reads any more.
+_CLEAN_MAX_LEN = 256
+_CLEAN_MAX_ENTRIES = 10_000
+_clean: dict[str, bool] = {}
+
+
+def _reset_clean() -> None:
+    global _clean
+    _clean = {}
+
+
 _registered: set[str] = set()
 _registered_pattern: re.Pattern[str] | None = None
 
@@ -110,6 +124,7 @@ def register_secret(value: str | SecretStr | None) -> None:
         _registered.add(raw)
         ordered = sorted(_registered, key=len, reverse=True)
         _registered_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _reset_clean()
 
 
 def clear_registered_secrets() -> None:
@@ -118,6 +133,7 @@ def clear_registered_secrets() -> None:
     with _registry_lock:
         _registered.clear()
         _registered_pattern = None
+        _reset_clean()
 
 
 def redact(text: str) -> str:
@@ -203,38 +219,68 @@ class Redactor:
 
     def __init__(self, extra_keys: frozenset[str] = frozenset()) -> None:
         self._extra = frozenset(k.lower() for k in extra_keys)
+        # key name -> _SKIP (never scanned), _SECRET (value masked) or _SCAN; decided once.
+        self._kinds: dict[str, int] = {}
+
+    def _kind_of(self, key: str) -> int:
+        if key[:1] == "_" or key in _SKIP_KEYS:
+            kind = _SKIP
+        elif key != "event" and (is_sensitive_key(key) or key.lower() in self._extra):
+            kind = _SECRET
+        else:
+            kind = _SCAN
+        if len(self._kinds) < 10_000:
+            self._kinds[key] = kind
+        return kind
 
     def __call__(
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         """Mask secrets in ``event_dict`` and return it (``bytes`` values are decoded first)."""
-        extra = self._extra
+        kinds = self._kinds
         plain: list[str] = []  # keys of the str values left to scan
         for key, value in event_dict.items():
-            if key[:1] == "_" or key in _SKIP_KEYS or value is None:
+            kind = kinds.get(key)
+            if kind is None:
+                kind = self._kind_of(key)
+            if kind == _SKIP or value is None:
                 continue
-            kind = type(value)
-            if kind is int or kind is float or kind is bool:
+            cls = type(value)
+            if cls is str:
+                if kind == _SECRET and value:
+                    event_dict[key] = MASK
+                else:
+                    plain.append(key)
                 continue
-            if kind is bytes:
+            if cls is int or cls is float or cls is bool or isinstance(value, int | float | bool):
+                continue
+            if cls is bytes:
                 value = event_dict[key] = value.decode("utf-8", "replace")
-                kind = str
-            if (
-                value
-                and key != "event"
-                and (is_sensitive_key(key) or (extra and key.lower() in extra))
-            ):
+            if kind == _SECRET and value:
                 event_dict[key] = MASK
-            elif kind is str:
+            elif type(value) is str:
                 plain.append(key)
-            elif not isinstance(value, int | float | bool):
+            else:
                 event_dict[key] = redact_value(value)
+        if not plain:
+            return event_dict
+        clean = _clean  # read before the registered pattern (see _reset_clean)
+        unknown = [key for key in plain if event_dict[key] not in clean]
         # Most events hold no secret: one search over all their strings, joined, proves it
         # (a match inside one string is a match in the joined text; a match that only the
         # joining creates merely sends the strings through ``redact`` one by one).
-        if plain and _may_hold_secret("\n".join([event_dict[k] for k in plain])):
-            for key in plain:
+        if not unknown:
+            return event_dict
+        if _may_hold_secret("\n".join([event_dict[k] for k in unknown])):
+            for key in unknown:
                 event_dict[key] = redact(event_dict[key])
+        else:
+            if len(clean) >= _CLEAN_MAX_ENTRIES:
+                clean.clear()
+            for key in unknown:
+                text = event_dict[key]
+                if len(text) <= _CLEAN_MAX_LEN:
+                    clean[text] = True
         return event_dict
 
 

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.  ``message``
 # and ``asctime`` are set by other formatters of the same record, never by ``extra``.
-_RECORD_KEYS = frozenset(logging.LogRecord("name", 0, "pathname", 0, "msg", (), None).__dict__) | {
-    "message",
-    "asctime",
-}
+_LATE_KEYS = frozenset({"message", "asctime"})
+_RECORD_KEYS = (
+    frozenset(logging.LogRecord("name", 0, "pathname", 0, "msg", (), None).__dict__) | _LATE_KEYS
+)
 _LEVEL_ALIASES = {"warn": "warning", "exception": "error"}
 _JSON_OPTIONS = (
     orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -110,9 +110,18 @@ class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
             structlog.contextvars.merge_contextvars(None, method, event_dict)
             event_dict["level"] = _LEVEL_ALIASES.get(method, method)
             event_dict["logger"] = record.name
-            for key, value in attrs.items():
-                if key not in _RECORD_KEYS:
-                    event_dict[key] = value
+            # ``extra`` fields are appended to the record's attributes after the standard
+            # ones, so they are read from the end back to the first standard attribute
+            # (``message``/``asctime``, set later by other formatters, are stepped over).
+            extras: list[str] = []
+            for key in reversed(attrs):
+                if key in _RECORD_KEYS:
+                    if key in _LATE_KEYS:
+                        continue
+                    break
+                extras.append(key)
+            for key in reversed(extras):
+                event_dict[key] = attrs[key]
             if "timestamp" not in event_dict:
                 event_dict["timestamp"] = utc_stamp(record.created)
             if record.stack_info:
