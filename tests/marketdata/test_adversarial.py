@@ -325,3 +325,57 @@ class TestSlowAndLargeAnswers:
 
         assert asyncio.run(main()).provider == "alphavantage"
         assert router.calls == {"finnhub": 1, "alphavantage": 1}
+
+
+class TestWebSocket:
+    @pytest.mark.parametrize(
+        "frame",
+        [
+            pytest.param({"type": "trade", "data": 5}, id="data-not-a-list"),
+            pytest.param({"type": "trade", "data": "AAPL"}, id="data-a-string"),
+            pytest.param(
+                {"type": "trade", "data": [{"s": "AAPL", "p": "NaN", "t": 1, "v": 1}]}, id="nan"
+            ),
+            pytest.param(
+                {"type": "trade", "data": [{"s": "AAPL", "p": "-1", "t": 1, "v": 1}]},
+                id="negative-price",
+            ),
+            pytest.param(
+                {"type": "trade", "data": [{"s": "AAPL", "p": "1", "t": 1, "v": "Infinity"}]},
+                id="infinite-volume",
+            ),
+        ],
+    )
+    def test_impossible_frames_give_no_trades(self, frame: dict[str, Any]) -> None:
+        from marketdata._stream import parse_trades
+
+        assert parse_trades(frame) == []
+
+    def test_a_server_sending_garbage_then_closing_backs_off_and_gives_up(
+        self, settings_factory: Factory, store: StateStore
+    ) -> None:
+        from websockets.asyncio.server import ServerConnection, serve
+
+        connections: list[int] = []
+
+        async def garbage(websocket: ServerConnection) -> None:
+            connections.append(1)
+            await websocket.recv()  # the subscription
+            await websocket.send("<html>not json</html>")
+            await websocket.send(json.dumps({"type": "trade", "data": 5}))
+            await websocket.close(code=1011, reason="internal error")
+
+        async def quick_sleep(seconds: float) -> None:
+            await asyncio.sleep(min(seconds, 0.01))
+
+        async def main() -> None:
+            async with serve(garbage, "127.0.0.1", 0) as server:
+                port = server.sockets[0].getsockname()[1]
+                settings = settings_factory(finnhub_ws_url=f"ws://127.0.0.1:{port}")
+                async with AsyncMarketData(settings, store=store, sleep=quick_sleep) as md:
+                    async for _ in md.stream_trades(["AAPL"], max_reconnects=2):
+                        pytest.fail("no trade can come from garbage")
+
+        with pytest.raises(ProviderUnavailableError):
+            asyncio.run(asyncio.wait_for(main(), timeout=10))
+        assert len(connections) == 3  # the first connection and two reconnects

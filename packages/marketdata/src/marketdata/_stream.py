@@ -20,6 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from marketdata._exceptions import ConfigurationError, ProviderUnavailableError
+from marketdata._keys import redact
 from marketdata._models import Tick, Trade
 from marketdata._symbols import from_provider, to_provider
 
@@ -43,16 +44,21 @@ def parse_trades(frame: dict[str, Any]) -> list[Trade]:
         The trades, in frame order.
     """
     trades: list[Trade] = []
-    for item in frame.get("data") or []:
+    data = frame.get("data")
+    for item in data if isinstance(data, list) else []:
         if not isinstance(item, dict):
             continue
         try:
             conditions = item.get("c")
+            price, volume = Decimal(str(item["p"])), Decimal(str(item.get("v", 0)))
+            # NaN, infinities and non-positive prices would reach alert rules as prices
+            if not (price.is_finite() and volume.is_finite() and price > 0 and volume >= 0):
+                raise ValueError("impossible trade")
             trades.append(
                 Trade(
                     symbol=from_provider(str(item["s"]), NAME),
-                    price=Decimal(str(item["p"])),
-                    volume=Decimal(str(item.get("v", 0))),
+                    price=price,
+                    volume=volume,
                     timestamp=datetime.fromtimestamp(int(item["t"]) / 1000, tz=UTC),
                     conditions=[str(c) for c in conditions]
                     if isinstance(conditions, list)
@@ -135,7 +141,6 @@ async def stream_trades(
                     extra={"symbols": symbols, "reconnects": failures},
                 )
                 async for raw in websocket:
-                    failures = 0  # only a connection that delivers resets the backoff
                     try:
                         frame = json.loads(raw)
                     except ValueError:
@@ -143,14 +148,21 @@ async def stream_trades(
                     if not isinstance(frame, dict):
                         continue
                     kind = frame.get("type")
+                    if kind == "ping":
+                        failures = 0
                     if kind == "trade":
                         trades = parse_trades(frame)
+                        if trades:
+                            # only a connection that delivers resets the backoff: a server
+                            # sending garbage then closing must not get reconnects in a loop
+                            failures = 0
                         await publish_all(publish, batch_ticks(trades))
                         for trade in trades:
                             yield trade
                     elif kind == "error":
                         logger.warning(
-                            "marketdata stream error frame", extra={"detail": str(frame.get("msg"))}
+                            "marketdata stream error frame",
+                            extra={"detail": redact(str(frame.get("msg")))[:200]},
                         )
         except InvalidStatus as exc:
             status = exc.response.status_code
