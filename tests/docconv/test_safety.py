@@ -90,6 +90,18 @@ class TestAttackFixtures:
         assert json_to_xml(xml_to_json(data))
         assert xml_to_json(data, mapping="readable", strict=False)
 
+    def test_external_dtd_can_be_allowed_and_is_kept_but_never_fetched(
+        self, fixtures_dir: Path
+    ) -> None:
+        data = (fixtures_dir / "xml" / "attacks" / "defusedxml-dtd.xml").read_bytes()
+        allow = Limits(forbid_external=False)
+        as_json = xml_to_json(data, limits=allow)
+        assert '"doctype":"<!DOCTYPE html PUBLIC' in as_json
+        back = json_to_xml(as_json, limits=allow)
+        assert b"xhtml1-transitional.dtd" in back
+        with pytest.raises(ExternalReferenceError):
+            json_to_xml(as_json)
+
     def test_xinclude_is_kept_as_data_not_processed(self, fixtures_dir: Path) -> None:
         value = xml_to_value(fixtures_dir / "xml" / "attacks" / XINCLUDE)
         include = [node for node in value[1] if isinstance(node, list) and node[0] == "xi:include"]

@@ -25,6 +25,7 @@ from docconv._exceptions import (
     InvalidNameError,
     LimitExceededError,
     MappingError,
+    SecurityError,
     UnrepresentableError,
 )
 from docconv._jsontext import NCNAME, QNAME, XML_INVALID, Node, Tree, escape_attr, escape_text
@@ -293,7 +294,7 @@ class JsonMLWriter:
         probe = f"{doctype}<{root_name}/>"
         try:
             tree = parse_xml(probe, self.limits)
-        except MappingError:
+        except (MappingError, SecurityError):
             raise
         except Exception as exc:
             raise MappingError(f"invalid doctype: {exc}") from None

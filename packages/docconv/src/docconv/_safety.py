@@ -89,12 +89,18 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def make_parser(limits: Limits, encoding: str | None = None) -> etree.XMLParser:
+def make_parser(
+    limits: Limits, encoding: str | None = None, *, external_dtd: bool = False
+) -> etree.XMLParser:
     """A fresh lxml parser that resolves nothing, fetches nothing and keeps every node.
 
     Args:
         limits: the safety bounds.
         encoding: override the document's declared encoding (for text already decoded).
+        external_dtd: the document names an external DTD and it is allowed. libxml2 then
+            needs ``collect_ids`` on, or it tries (and, without network, fails) to load the DTD;
+            otherwise ``collect_ids`` stays off so that ``xml:id`` values are not validated
+            (an invalid one is not a well-formedness error).
 
     Returns:
         An ``XMLParser`` (parsers are not thread-safe, so callers take a new one per call).
@@ -110,7 +116,7 @@ def make_parser(limits: Limits, encoding: str | None = None) -> etree.XMLParser:
         remove_comments=False,
         remove_pis=False,
         strip_cdata=True,
-        collect_ids=False,
+        collect_ids=external_dtd,
     )
 
 
@@ -220,11 +226,12 @@ def parse_xml(data: bytes | str, limits: Limits) -> Tree:
         MalformedXMLError: the document is not well-formed.
         SecurityError: the safety policy refuses it.
     """
+    encoding = None
     if isinstance(data, str):
         data = data.encode("utf-8")
-        parser = make_parser(limits, "utf-8")
-    else:
-        parser = make_parser(limits)
+        encoding = "utf-8"
+    external = not limits.forbid_external and _EXTERNAL_DTD.search(data[:65536]) is not None
+    parser = make_parser(limits, encoding, external_dtd=external)
     if limits.max_bytes is not None and len(data) > limits.max_bytes:
         raise LimitExceededError(
             f"refused: the document has {len(data)} bytes, more than max_bytes={limits.max_bytes};"
