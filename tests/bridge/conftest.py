@@ -78,9 +78,9 @@ def bridge_tcp(
 def bridge_uds(
     tmp_path_factory: pytest.TempPathFactory, bridge_env: dict[str, str]
 ) -> Iterator[RunningBridge]:
-    """One bridge on a unix socket for the whole session, in front of the emulators."""
+    """One bridge on a unix socket for the whole session, with a generated token file."""
     home = tmp_path_factory.mktemp("bridge-uds")
-    with run_bridge(home, uds=True, env=bridge_env) as bridge:
+    with run_bridge(home, uds=True, env=bridge_env, token=None) as bridge:
         yield bridge
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,6 +12,8 @@ from bridge.cli import app
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.bridge.server import RunningBridge
 
 runner = CliRunner()
 
@@ -70,6 +70,14 @@ class TestServeRefuses:
         assert "refusing to listen on '0.0.0.0' without an explicit BRIDGE_TOKEN" in message
         assert not (env / "bridge" / "token").exists()
 
+    def test_invalid_rules_file_exits_2_naming_the_problem(self, env: Path) -> None:
+        rules = env / "rules.json"
+        rules.write_text('{"rules": [{"id": "x", "kind": "price_above"}]}', encoding="utf-8")
+        result = runner.invoke(app, ["serve"], env={"ALERTS_RULES": str(rules)})
+        assert result.exit_code == 2
+        assert "ALERTS_RULES" in result.stderr
+        assert "threshold" in result.stderr
+
     def test_short_token_exits_2(self, env: Path) -> None:
         result = runner.invoke(app, ["serve"], env={"BRIDGE_TOKEN": "short"})
         assert result.exit_code == 2
@@ -78,30 +86,18 @@ class TestServeRefuses:
 
 class TestTokenStaysOutOfLogs:
     def test_first_start_without_a_terminal_prints_the_path_not_the_token(
-        self, tmp_path: Path
+        self, bridge_uds: RunningBridge
     ) -> None:
-        from tests.bridge.server import run_bridge
-
-        with run_bridge(tmp_path / "home", token=None) as bridge:
-            with bridge.client() as client:
-                assert client.get("/metrics").status_code == 200
-                client.get("/v1/quotes/IBM", headers={"X-Request-ID": "token-check"})
-            output = bridge.output()
-        assert bridge.token
-        assert str(tmp_path / "home" / "bridge" / "token") in output
+        # The unix-socket session bridge started without BRIDGE_TOKEN: it generated its token.
+        with bridge_uds.client() as client:
+            assert client.get("/metrics").status_code == 200
+            client.get("/v1/quotes/IBM", headers={"X-Request-ID": "token-check"})
+        output = bridge_uds.output()
+        token_file = bridge_uds.home / "bridge" / "token"
+        assert bridge_uds.token == token_file.read_text(encoding="utf-8").strip()
+        assert f"bearer token: generated into {token_file}" in " ".join(output.split())
         assert "bridge wp-config" in output
-        assert bridge.token not in output
-        log = (tmp_path / "home" / "logs" / "bridge.log").read_text(encoding="utf-8")
-        assert log
-        assert bridge.token not in log
-
-
-def test_python_dash_m_bridge_version() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bridge", "version"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert result.stdout.strip()
+        assert bridge_uds.token not in output
+        log = (bridge_uds.home / "logs" / "bridge.log").read_text(encoding="utf-8")
+        assert "Application startup complete" in log
+        assert bridge_uds.token not in log

@@ -121,9 +121,10 @@ class TestHistory:
             response = client.get("/v1/history/IBM", params=params)
         assert response.status_code == 422
 
-    def test_bad_date_is_422(self, bridge: RunningBridge) -> None:
+    @pytest.mark.parametrize("start", ["2026-13-45", "0", "1969-12-31"])
+    def test_bad_date_is_422(self, bridge: RunningBridge, start: str) -> None:
         with bridge.client() as client:
-            response = client.get("/v1/history/IBM", params={"start": "2026-13-45"})
+            response = client.get("/v1/history/IBM", params={"start": start})
         assert response.status_code == 422
         assert "query.start" in _error(response.json())["message"]
 

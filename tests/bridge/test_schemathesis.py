@@ -42,7 +42,7 @@ def test_served_document_is_the_one_tested(bridge_tcp: RunningBridge) -> None:
 
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),

@@ -25,7 +25,8 @@ app = typer.Typer(
     help="The loopback HTTP service WordPress calls: one API over every Switchyard package.",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
+# soft_wrap: a long path must stay on one line, whatever the width (logs, narrow terminals).
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -60,6 +61,19 @@ def _token_or_exit(settings: Settings) -> tuple[Any, Path | None, bool]:
     return source.token, source.path, source.generated
 
 
+def _check_rules_file(settings: Settings) -> None:
+    """Refuse to start with an invalid ALERTS_RULES file, naming each problem."""
+    if settings.alerts_rules is None:
+        return
+    import alerts
+
+    try:
+        alerts.load_rules(settings.alerts_rules)
+    except alerts.RuleValidationError as exc:
+        err.print(f"[red]bridge: refused configuration[/red] (ALERTS_RULES): {exc}")
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (BRIDGE_HOST, 127.0.0.1).")] = None,
@@ -79,6 +93,7 @@ def serve(
     path is printed, and, on an interactive terminal only, the two lines for wp-config.php.
     """
     settings = _settings(host=host, port=port, uds=uds, workers=workers, log_level=log_level)
+    _check_rules_file(settings)
     token, path, generated = _token_or_exit(settings)
     where = settings.base_url
     err.print(f"bridge {__version__}: listening on {where} with {settings.workers} worker(s)")

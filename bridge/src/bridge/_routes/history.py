@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import AfterValidator
 
 from bridge import _metrics
 from bridge._deps import ErrorMapDep, MarketDataDep
@@ -24,6 +25,20 @@ _RANGE_DAYS: dict[str, int | None] = {
     "5y": 5 * 366,
     "max": None,
 }
+
+
+EARLIEST = dt.date(1970, 1, 2)
+
+
+def _plausible(value: dt.date) -> dt.date:
+    # Providers take Unix timestamps; a date before 1970 (or "0", which pydantic reads as the
+    # epoch) can only be a mistake, and is answered 422 rather than sent upstream.
+    if value < EARLIEST:
+        raise ValueError(f"must be {EARLIEST.isoformat()} or later")
+    return value
+
+
+DateParam = Annotated[dt.date | None, AfterValidator(lambda v: v if v is None else _plausible(v))]
 
 
 def range_start(range_: str, end: dt.date | None, today: dt.date) -> dt.date | None:
@@ -53,8 +68,8 @@ async def get_history(
         Range | None,
         Query(alias="range", description="How far back from `end` (ignored when `start` is set)."),
     ] = None,
-    start: Annotated[dt.date | None, Query(description="First day, YYYY-MM-DD (UTC).")] = None,
-    end: Annotated[dt.date | None, Query(description="Last day, YYYY-MM-DD (UTC).")] = None,
+    start: Annotated[DateParam, Query(description="First day, YYYY-MM-DD (UTC).")] = None,
+    end: Annotated[DateParam, Query(description="Last day, YYYY-MM-DD (UTC).")] = None,
 ) -> Response:
     """Bars between ``start`` and ``end`` inclusive, oldest first."""
     if start is not None and end is not None and start > end:
