@@ -174,3 +174,19 @@ class TestCleanCache:
         assert json.loads(formatter.format(record))["first"] == 1
         assert json.loads(formatter.format(record))["second"] == "two"
         assert "message" not in json.loads(formatter.format(record))
+
+
+class TestStructlogSide:
+    def test_positional_arguments_and_stack_of_the_caller(self) -> None:
+        out = io.StringIO()
+        logkit.configure(fmt="json", stream=out)
+        structlog.get_logger("s").warning("pos %s", "arg")
+        structlog.get_logger("s").info("st", stack_info=True)
+        first, second = (json.loads(line) for line in out.getvalue().splitlines())
+        assert first["event"] == "pos arg"
+        assert first["level"] == "warning"
+        assert (
+            str(second["stack"])
+            .rstrip()
+            .endswith("in test_positional_arguments_and_stack_of_the_caller")
+        )

@@ -218,10 +218,8 @@ def configure(
         structlog.configure(
             processors=[
                 structlog.stdlib.filter_by_level,
-                # shared_processors() in one step (ExtraAdder has nothing to add here)
+                # shared_processors(), stack and positional arguments in one step
                 structlog_preprocessor,
-                structlog.processors.StackInfoRenderer(),
-                structlog.stdlib.PositionalArgumentsFormatter(),
                 structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
             ],
             logger_factory=structlog.stdlib.LoggerFactory(),

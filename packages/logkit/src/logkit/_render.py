@@ -29,6 +29,8 @@ _RECORD_KEYS = (
     frozenset(logging.LogRecord("name", 0, "pathname", 0, "msg", (), None).__dict__) | _LATE_KEYS
 )
 _LEVEL_ALIASES = {"warn": "warning", "exception": "error"}
+# levelname -> (method name, level as structlog names it); a handful of entries.
+_level_names: dict[str, tuple[str, str]] = {}
 _JSON_OPTIONS = (
     orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 )
@@ -45,8 +47,8 @@ def utc_stamp(created: float) -> str:
     if cached[0] != second:
         stamp = datetime.datetime.fromtimestamp(second, tz=datetime.UTC)
         cached = _stamp_cache = (second, stamp.strftime("%Y-%m-%dT%H:%M:%S"))
-    micro = min(round((created - second) * 1_000_000), 999_999)
-    return f"{cached[1]}.{micro:06d}Z"
+    micro = int((created - second) * 1_000_000 + 0.5)
+    return "%s.%06dZ" % (cached[1], micro if micro < 1_000_000 else 999_999)  # noqa: UP031
 
 
 def dumps_json(event_dict: Any) -> str:
@@ -105,10 +107,15 @@ class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
             if "exc_info" in event_dict:
                 structlog.processors.format_exc_info(None, method, event_dict)
         else:
-            method = record.levelname.lower()
+            levelname = record.levelname
+            names = _level_names.get(levelname)
+            if names is None:
+                method = levelname.lower()
+                names = _level_names[levelname] = (method, _LEVEL_ALIASES.get(method, method))
+            method = names[0]
             event_dict = {"event": record.getMessage()}
             structlog.contextvars.merge_contextvars(None, method, event_dict)
-            event_dict["level"] = _LEVEL_ALIASES.get(method, method)
+            event_dict["level"] = names[1]
             event_dict["logger"] = record.name
             # ``extra`` fields are appended to the record's attributes after the standard
             # ones, so they are read from the end back to the first standard attribute
@@ -137,12 +144,21 @@ class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
 def structlog_preprocessor(logger: Any, method_name: str, event_dict: Any) -> Any:
     """structlog's side of the chain in one step: context, level, logger name, UTC time.
 
-    Equivalent to ``merge_contextvars``, ``add_log_level``, ``add_logger_name`` and the UTC
-    timestamp in a row, for events of a structlog logger (no stdlib record yet).
+    Equivalent to ``merge_contextvars``, ``add_log_level``, ``add_logger_name``, the UTC
+    timestamp, ``StackInfoRenderer`` and ``PositionalArgumentsFormatter`` in a row, for events
+    of a structlog logger (no stdlib record yet).
     """
     structlog.contextvars.merge_contextvars(logger, method_name, event_dict)
     event_dict["level"] = _LEVEL_ALIASES.get(method_name, method_name)
     event_dict["logger"] = logger.name
     if "timestamp" not in event_dict:
         event_dict["timestamp"] = utc_stamp(time.time())
+    if "stack_info" in event_dict:
+        event_dict = _stack_info(logger, method_name, event_dict)
+    if "positional_args" in event_dict:
+        event_dict = _positional(logger, method_name, event_dict)
     return event_dict
+
+
+_stack_info = structlog.processors.StackInfoRenderer(additional_ignores=[__name__])
+_positional = structlog.stdlib.PositionalArgumentsFormatter()
