@@ -86,6 +86,10 @@ class TestForm:
         }
         assert c14n(json_to_xml(xml_to_json(xml))) == c14n(xml)
 
+    def test_invalid_xml_id_is_not_a_well_formedness_error(self) -> None:
+        xml = b'<r xml:id="1 2"><a xml:id="1 2"/></r>'
+        assert c14n(json_to_xml(xml_to_json(xml))) == c14n(xml)
+
     def test_namespace_undeclaration(self) -> None:
         xml = b'<r xmlns="urn:a"><s xmlns=""><t/></s></r>'
         value = xml_to_value(xml)
