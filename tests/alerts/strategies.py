@@ -100,7 +100,7 @@ event_dicts = st.one_of(
         {
             "type": st.just("tick"),
             "symbol": _symbols,
-            "price": _num.map(str),
+            "price": st.integers(min_value=1, max_value=200).map(str),  # parse_event: > 0
             "volume": st.none() | st.integers(min_value=0, max_value=1000),
         }
     ),

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
 
-from alerts import Anomaly, Engine, HealthEvent, LogEvent, Notification, Outbox, simulate
+from alerts import (
+    Anomaly,
+    Engine,
+    HealthEvent,
+    LogEvent,
+    Notification,
+    Outbox,
+    Tick,
+    simulate,
+)
 from tests.alerts.helpers import rule, tick
 from tests.alerts.servers import FakeClock
 
@@ -126,6 +136,42 @@ class TestPriceRules:
         engine = Engine([rule(kind="no_data", symbol="ZZZ", period=10)], clock=clock)
         clock.advance(10)
         assert statuses(engine.poll()) == ["r:firing"]
+
+
+class TestOutOfOrderTicks:
+    def _tick(self, price: str, second: int, eid: str) -> Tick:
+        at = datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC)
+        return Tick("IBM", Decimal(price), timestamp=at, id=eid)
+
+    def test_late_tick_does_not_fake_a_second_crossing(self, clock: FakeClock) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], clock=clock)
+        engine.process(self._tick("99", 1, "a"))
+        assert statuses(engine.process(self._tick("101", 3, "b"))) == ["r:firing"]
+        assert engine.process(self._tick("99", 2, "c")) == []  # an older quote, late
+        assert engine.process(self._tick("101", 4, "d")) == []  # so no second crossing
+        assert engine.state("r").fired == 1
+        assert engine.stale_ticks == 1
+
+    def test_duplicate_tick_changes_nothing(self, clock: FakeClock) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], clock=clock)
+        engine.process(self._tick("99", 1, "a"))
+        assert len(engine.process(self._tick("101", 2, "b"))) == 1
+        assert engine.process(self._tick("101", 2, "b2")) == []
+
+    def test_future_timestamp_does_not_block_later_ticks(self, clock: FakeClock) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], clock=clock)
+        future = Tick("IBM", Decimal(99), timestamp=datetime(2027, 1, 1, tzinfo=UTC), id="f")
+        engine.process(future)
+        assert statuses(engine.process(self._tick("101", 2, "b"))) == ["r:firing"]
+
+    def test_order_survives_restart(self, store: StateStore, clock: FakeClock) -> None:
+        rules = [rule(kind="cross_up", symbol="IBM", level=100)]
+        engine = Engine(rules, store, clock=clock)
+        engine.process(self._tick("101", 5, "a"))
+        engine.checkpoint()
+        again = Engine(rules, store, clock=clock)
+        again.process(self._tick("99", 4, "b"))
+        assert again.process(self._tick("101", 6, "c")) == []
 
 
 class TestLogRules:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -67,3 +69,45 @@ class TestParseEvent:
         again = parse_event(tick.to_payload())
         assert isinstance(again, Tick)
         assert (again.symbol, again.price, again.volume) == ("IBM", Decimal("1.50"), Decimal(3))
+
+
+class TestHostileFields:
+    """Every malformed field is a ValueError (the runner skips it), never another exception."""
+
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            pytest.param({"price": "1", "timestamp": 1e20}, id="epoch-overflow"),
+            pytest.param({"price": "1", "timestamp": [1]}, id="timestamp-list"),
+            pytest.param({"price": "1", "timestamp": "yesterday"}, id="timestamp-text"),
+            pytest.param({"price": "1e999999999"}, id="huge-price"),
+            pytest.param({"price": "-5"}, id="negative-price"),
+            pytest.param({"price": "0"}, id="zero-price"),
+            pytest.param({"price": True}, id="bool-price"),
+            pytest.param({"price": "1", "volume": "-3"}, id="negative-volume"),
+            pytest.param({"price": "1", "volume": "1e400"}, id="huge-volume"),
+            pytest.param({"price": "1", "symbol": {"a": 1}}, id="symbol-object"),
+            pytest.param({"type": "anomaly", "kind": "rate_spike", "count": 1e400}, id="inf"),
+            pytest.param({"type": "anomaly", "kind": "rate_spike", "samples": 5}, id="samples"),
+            pytest.param({"type": "anomaly", "kind": "x", "baseline": "NaN"}, id="nan-base"),
+            pytest.param({"type": "log", "source": "wp", "message": {"a": 1}}, id="msg-object"),
+        ],
+    )
+    def test_rejected_as_value_error(self, payload: dict[str, object]) -> None:
+        data = {"type": "tick", "symbol": "IBM", **payload}
+        with pytest.raises(ValueError):  # noqa: PT011 - the message varies by field
+            parse_event(json.dumps(data).encode(), "1-0")
+
+    @pytest.mark.parametrize(
+        ("timestamp", "iso"),
+        [
+            pytest.param("2026-01-02T15:04:05", "2026-01-02T15:04:05+00:00", id="no-zone-is-utc"),
+            pytest.param("2026-01-02T10:04:05-05:00", "2026-01-02T15:04:05+00:00", id="offset"),
+            pytest.param(1767366245, "2026-01-02T15:04:05+00:00", id="seconds"),
+            pytest.param(1767366245000, "2026-01-02T15:04:05+00:00", id="milliseconds"),
+        ],
+    )
+    def test_timestamps(self, timestamp: object, iso: str) -> None:
+        data = {"type": "tick", "symbol": "IBM", "price": " 1.5 ", "timestamp": timestamp}
+        event = parse_event(json.dumps(data).encode(), "1-0")
+        assert event.timestamp.astimezone(UTC).isoformat() == iso

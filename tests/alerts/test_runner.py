@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from alerts import Engine, Outbox, RuleRepository, StreamRunner
+from statestore import StateStoreUnavailableError
 from tests.alerts.helpers import rule
 
 if TYPE_CHECKING:
@@ -132,3 +135,58 @@ class TestRulesMarkers:
         runner = StreamRunner(Engine([], store), store, stream="ev", from_start=True, block=0)
         runner.run_once()
         assert (runner.processed, runner.rejected) == (0, 0)
+
+
+class TestPoisonEvents:
+    def test_an_event_that_used_to_raise_does_not_stall_the_stream(self, store: StateStore) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], store)
+        runner = StreamRunner(engine, store, stream="ev", from_start=True, block=0)
+        publish(store, 99)
+        store.publish("ev", b'{"type":"tick","symbol":"IBM","price":"1","timestamp":1e20}')
+        store.publish("ev", b'{"type":"anomaly","kind":"rate_spike","samples":5}')
+        publish(store, 101)
+        runner.run_once()  # raised OverflowError / TypeError before, and re-read it forever
+        assert (runner.processed, runner.rejected) == (2, 2)
+        assert engine.state("r").fired == 1
+
+    def test_an_engine_failure_skips_that_event_only(
+        self, store: StateStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], store)
+        real = engine.process
+        seen: list[str] = []
+
+        def flaky(event: Any) -> Any:
+            seen.append(event.id)
+            if len(seen) == 2:
+                raise ZeroDivisionError("a bug")
+            return real(event)
+
+        monkeypatch.setattr(engine, "process", flaky)
+        runner = StreamRunner(engine, store, stream="ev", from_start=True, block=0)
+        publish(store, 99, 50, 101)
+        runner.run_once()
+        assert (runner.processed, runner.rejected) == (2, 1)
+        assert engine.cursor == store.last_id("ev")
+        assert engine.state("r").fired == 1
+
+    def test_store_failure_in_the_engine_is_retried_not_skipped(
+        self, store: StateStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = Engine([rule(kind="cross_up", symbol="IBM", level=100)], store)
+        real = engine.process
+        failures = [StateStoreUnavailableError("down")]
+
+        def flaky(event: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return real(event)
+
+        monkeypatch.setattr(engine, "process", flaky)
+        runner = StreamRunner(engine, store, stream="ev", from_start=True, block=0)
+        publish(store, 99, 101)
+        with pytest.raises(StateStoreUnavailableError):
+            runner.run_once()
+        runner.run_once()
+        assert (runner.processed, runner.rejected) == (2, 0)
+        assert engine.state("r").fired == 1

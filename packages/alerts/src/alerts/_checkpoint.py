@@ -97,6 +97,7 @@ class Checkpointing:
                     "last_price": None if b.last_price is None else str(b.last_price),
                     "last_seen": b.last_seen,
                     "last_event": b.last_event,
+                    "last_ts": b.last_ts,
                     "volumes": [str(v) for v in b.volume_history],
                     "windows": {
                         repr(span): {"mins": _save_points(w.mins), "maxs": _save_points(w.maxs)}
@@ -145,6 +146,7 @@ class Checkpointing:
                 book.last_price = None if price is None else Decimal(price)
                 book.last_seen = raw.get("last_seen")
                 book.last_event = raw.get("last_event", "")
+                book.last_ts = raw.get("last_ts")
                 book.volume_history.extend(Decimal(v) for v in raw.get("volumes", ()))
                 for span, points in raw.get("windows", {}).items():
                     window = book.windows.get(float(span))

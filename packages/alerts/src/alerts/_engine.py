@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _LEVEL_RANK = {name: i for i, name in enumerate(LOG_LEVELS)}
+#: Seconds a tick's timestamp may be ahead of the engine's clock and still order the ticks.
+MAX_CLOCK_SKEW = 300.0
 _PRICE_TEXT = "price"  # the summary of price rules is written when they notify
 _LEVEL_ALIASES = {"warn": "warning", "err": "error", "crit": "critical", "fatal": "critical"}
 
@@ -134,6 +136,8 @@ class Engine(Checkpointing):
         self.cursor: str | None = None
         #: Version of the store's rules applied (``alerts run --store-rules``); checkpointed.
         self.rules_version: int | None = None
+        #: Ticks dropped because they were older than one already seen for their symbol.
+        self.stale_ticks = 0
         self.set_rules(rules)
         if store is not None:
             self.restore()
@@ -439,6 +443,17 @@ class Engine(Checkpointing):
     def _on_tick(self, tick: Tick, eid: str, now: float, out: list[Notification]) -> None:
         # Every symbol gets a book, rules or not: a rule added later needs the last price.
         book = self._book(tick.symbol)
+        # A tick older than one already seen (a late quote after a fresher trade, a replayed
+        # provider answer) would move the price backwards and forwards again: a crossing
+        # alert twice for one real crossing. Drop it. A timestamp far in the future (a bad
+        # provider clock) is used, but never becomes the bar others are held to.
+        ts = tick.timestamp.timestamp()
+        if book.last_ts is not None and ts < book.last_ts:
+            self.stale_ticks += 1
+            log.debug("out-of-order tick dropped", extra={"symbol": tick.symbol, "event_id": eid})
+            return
+        if ts <= now + MAX_CLOCK_SKEW:
+            book.last_ts = ts
         p1, p0 = tick.price, book.last_price
         book.last_price, book.last_seen, book.last_event = p1, now, eid
         sym, rules = tick.symbol, self._rules

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,15 +20,43 @@ __all__ = ["Anomaly", "Event", "HealthEvent", "LogEvent", "Tick", "parse_event"]
 EVENTS_STREAM = "switchyard:events"
 
 
+#: Epoch numbers above this are milliseconds (1e11 s is the year 5138).
+_MS_EPOCH = 1e11
+#: Largest magnitude accepted for a price or volume (10^15): beyond is a feed bug, and huge
+#: exponents would overflow the decimal arithmetic of move and volume rules.
+_MAX_ADJUSTED = 15
+
+
 def _parse_time(value: Any) -> datetime:
+    """ISO-8601 (no zone: UTC), or unix seconds / milliseconds; absent: now.
+
+    Raises:
+        ValueError: anything else, or a time out of range.
+    """
+    if value is None or value == "":
+        return datetime.now(tz=UTC)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    if isinstance(value, str) and value:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(tz=UTC)
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value) / 1000 if abs(value) > _MS_EPOCH else float(value)
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ValueError(f"bad timestamp {value!r}: {exc}") from None
+    raise ValueError(f"bad timestamp {value!r}")
+
+
+def _text(data: dict[str, Any], name: str, default: str = "") -> str:
+    """A string field (numbers are accepted as text); objects and lists are refused."""
+    value = data.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{name} must be a string: {value!r}")
+    return str(value)
 
 
 def _digest(payload: dict[str, Any]) -> str:
@@ -155,13 +184,39 @@ Event = Tick | LogEvent | Anomaly | HealthEvent
 
 
 def _decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{name} is not a number: {value!r}")
     try:
-        result = Decimal(str(value))
+        result = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"{name} is not a number: {value!r}") from exc
     if not result.is_finite():
         raise ValueError(f"{name} is not finite: {value!r}")
+    if result and result.adjusted() > _MAX_ADJUSTED:
+        raise ValueError(f"{name} is out of range: {value!r}")
     return result
+
+
+def _finite(value: Any, name: str) -> float:
+    if value is None or value == "":
+        return 0.0
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} is not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} is not finite: {value!r}")
+    return number
+
+
+def _samples(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"samples must be a list: {value!r}")
+    return tuple(str(s) for s in value)
 
 
 def parse_event(payload: bytes | str | dict[str, Any], event_id: str | None = None) -> Event:
@@ -195,46 +250,52 @@ def parse_event(payload: bytes | str | dict[str, Any], event_id: str | None = No
     eid = event_id or str(data.get("id") or "") or _digest(data)
     ts = _parse_time(data.get("timestamp"))
     if kind == "tick":
-        symbol = str(data.get("symbol") or "").strip().upper()
+        symbol = _text(data, "symbol").strip().upper()
         if not symbol:
             raise ValueError("tick without symbol")
-        volume = data.get("volume")
+        price = _decimal(data.get("price"), "price")
+        if price <= 0:  # Finnhub answers 0 before the open; no listed price is <= 0
+            raise ValueError(f"price must be positive: {data.get('price')!r}")
+        raw_volume = data.get("volume")
+        volume = None if raw_volume is None else _decimal(raw_volume, "volume")
+        if volume is not None and volume < 0:
+            raise ValueError(f"volume must not be negative: {raw_volume!r}")
         return Tick(
             symbol=symbol,
-            price=_decimal(data.get("price"), "price"),
-            volume=None if volume is None else _decimal(volume, "volume"),
+            price=price,
+            volume=volume,
             timestamp=ts,
-            provider=str(data.get("provider") or ""),
-            source=str(data.get("source") or ""),
+            provider=_text(data, "provider"),
+            source=_text(data, "source"),
             id=eid,
         )
     if kind == "log":
         return LogEvent(
-            source=str(data.get("source") or ""),
-            level=str(data.get("level") or "info").lower(),
-            message=str(data.get("message") or ""),
-            template_id=str(data.get("template_id") or ""),
-            template=str(data.get("template") or ""),
+            source=_text(data, "source"),
+            level=_text(data, "level", "info").lower(),
+            message=_text(data, "message"),
+            template_id=_text(data, "template_id"),
+            template=_text(data, "template"),
             timestamp=ts,
             id=eid,
         )
     if kind == "anomaly":
         return Anomaly(
-            kind=str(data.get("kind") or ""),
-            source=str(data.get("source") or ""),
-            template_id=str(data.get("template_id") or ""),
-            template=str(data.get("template") or ""),
-            count=int(data.get("count") or 0),
-            baseline=float(data.get("baseline") or 0.0),
-            samples=tuple(str(s) for s in data.get("samples") or ()),
+            kind=_text(data, "kind"),
+            source=_text(data, "source"),
+            template_id=_text(data, "template_id"),
+            template=_text(data, "template"),
+            count=int(_finite(data.get("count"), "count")),
+            baseline=_finite(data.get("baseline"), "baseline"),
+            samples=_samples(data.get("samples")),
             timestamp=ts,
             id=eid,
         )
     if kind == "health":
         return HealthEvent(
-            check=str(data.get("check") or ""),
-            status=str(data.get("status") or "").lower(),
-            detail=str(data.get("detail") or ""),
+            check=_text(data, "check"),
+            status=_text(data, "status").lower(),
+            detail=_text(data, "detail"),
             timestamp=ts,
             id=eid,
         )

@@ -101,6 +101,7 @@ class SymbolBook:
     last_price: Decimal | None = None
     last_seen: float | None = None
     last_event: str = ""
+    last_ts: float | None = None  # newest market timestamp seen (out-of-order ticks are dropped)
     volume_history: deque[Decimal] = field(default_factory=lambda: deque(maxlen=1))
 
     def is_empty(self) -> bool:

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from alerts._events import EVENTS_STREAM, parse_event
+from statestore import StateStoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,8 +109,19 @@ class StreamRunner:
                 self.rejected += 1
                 log.warning("bad event skipped", extra={"event_id": entry_id, "error": str(exc)})
             else:
-                self.engine.process(event)
-                self.processed += 1
+                try:
+                    self.engine.process(event)
+                except StateStoreError:
+                    raise  # the store is down: retry this event later, never skip it
+                except Exception:
+                    # One event that trips the engine must not stall the stream: re-reading it
+                    # forever would hold up every event behind it.
+                    self.rejected += 1
+                    log.exception(
+                        "event failed in the engine; skipped", extra={"event_id": entry_id}
+                    )
+                else:
+                    self.processed += 1
             self.engine.cursor = entry_id
         self.engine.poll()
         now = time.monotonic()
