@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,10 +47,15 @@ class TestFaultSequences:
     def test_slow_answer_times_out_then_fails_over(
         self, settings_factory: Factory, store: StateStore, emu: ProviderEmulators
     ) -> None:
-        emu.finnhub.inject(Fault.slow(1.0), times=2)
-        with connect(settings_factory, store, emu, timeout=0.2, retries=2) as md:
+        emu.finnhub.inject(Fault.slow(3.0), times=2)
+        # the timeout covers connect to last byte: leave room for a loaded machine's connect
+        with connect(settings_factory, store, emu, timeout=0.6, retries=2) as md:
             quote = md.quote("IBM")
         assert quote.provider == "alphavantage"
+        # the emulator's handler thread may log the second request a moment after
+        deadline = time.monotonic() + 3
+        while emu.finnhub.count("quote") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert emu.finnhub.count("quote") == 2
 
     def test_429_rests_the_key_for_retry_after(
