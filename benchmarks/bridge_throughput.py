@@ -280,9 +280,9 @@ def _report(
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--load", nargs=2, metavar=("TARGET", "PATH"))
     parser.add_argument("--baseline", metavar="TARGET")
     args = parser.parse_args()
