@@ -238,7 +238,8 @@ class Redactor:
     ) -> MutableMapping[str, Any]:
         """Mask secrets in ``event_dict`` and return it (``bytes`` values are decoded first)."""
         kinds = self._kinds
-        plain: list[str] = []  # keys of the str values left to scan
+        clean = _clean  # read before the registered pattern (see _reset_clean)
+        unknown: list[str] = []  # keys of the str values left to scan
         for key, value in event_dict.items():
             kind = kinds.get(key)
             if kind is None:
@@ -249,8 +250,8 @@ class Redactor:
             if cls is str:
                 if kind == _SECRET and value:
                     event_dict[key] = MASK
-                else:
-                    plain.append(key)
+                elif value not in clean:
+                    unknown.append(key)
                 continue
             if cls is int or cls is float or cls is bool or isinstance(value, int | float | bool):
                 continue
@@ -259,13 +260,10 @@ class Redactor:
             if kind == _SECRET and value:
                 event_dict[key] = MASK
             elif type(value) is str:
-                plain.append(key)
+                if value not in clean:
+                    unknown.append(key)
             else:
                 event_dict[key] = redact_value(value)
-        if not plain:
-            return event_dict
-        clean = _clean  # read before the registered pattern (see _reset_clean)
-        unknown = [key for key in plain if event_dict[key] not in clean]
         # Most events hold no secret: one search over all their strings, joined, proves it
         # (a match inside one string is a match in the joined text; a match that only the
         # joining creates merely sends the strings through ``redact`` one by one).
