@@ -174,6 +174,7 @@ class ReadableReader:
         parent_path: str,
         parent_ns: dict[str | None, str] | None = None,
         depth: int = 0,
+        own_ns: dict[str | None, str] | None = None,
     ) -> Any:
         """The readable value of one element.
 
@@ -182,6 +183,7 @@ class ReadableReader:
             parent_path: the path of its parent (``""`` for the root).
             parent_ns: namespaces in scope at the parent (None writes every one in scope).
             depth: current nesting (internal).
+            own_ns: ``el.nsmap`` when the caller already has it (internal).
 
         Returns:
             str, None, a typed scalar or a dict.
@@ -196,7 +198,7 @@ class ReadableReader:
         result: dict[str, Any] = {}
         namespaces = self.namespaces
         if namespaces:
-            nsmap = el.nsmap
+            nsmap = el.nsmap if own_ns is None else own_ns
             if nsmap != (parent_ns or {}):
                 for key in sorted(nsmap, key=lambda p: p or ""):
                     if (parent_ns or {}).get(key) != nsmap[key]:
@@ -222,13 +224,14 @@ class ReadableReader:
             if ctag.__class__ is str:
                 has_children = True
                 cname = ctag if ctag[0] != "{" else self._name(child)
+                child_ns = child.nsmap if namespaces else None
                 if (
                     len(child)
                     or child.items()
                     or depth >= self.max_depth
-                    or (namespaces and child.nsmap != nsmap)
+                    or (namespaces and child_ns != nsmap)
                 ):
-                    value = self.element(child, path, nsmap, depth)
+                    value = self.element(child, path, nsmap, depth, child_ns)
                 else:  # a leaf with text only: the common case, without the call
                     leaf = child.text
                     value = (typed_scalar(leaf) if typed else leaf) if leaf else None
