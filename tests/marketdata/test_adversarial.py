@@ -379,3 +379,22 @@ class TestWebSocket:
         with pytest.raises(ProviderUnavailableError):
             asyncio.run(asyncio.wait_for(main(), timeout=10))
         assert len(connections) == 3  # the first connection and two reconnects
+
+
+@pytest.mark.parametrize(
+    "text", ["IBM.", ".IBM", "A..B", "A:", "BRK-", "\u0131bm", "\uff29\uff22\uff2d"]
+)
+def test_symbols_with_empty_parts_or_non_ascii_are_refused_before_any_call(
+    settings_factory: Factory, store: StateStore, text: str
+) -> None:
+    from marketdata import InvalidRequestError
+
+    router = Router()
+
+    async def main() -> Quote:
+        async with client(settings_factory, store, router) as md:
+            return await md.quote(text)
+
+    with pytest.raises(InvalidRequestError, match="not a symbol"):
+        asyncio.run(main())
+    assert not router.calls

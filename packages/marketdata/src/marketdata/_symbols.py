@@ -33,7 +33,10 @@ _AV_TO_CANONICAL: dict[str, str] = {
 _CANONICAL_TO_AV = {v: k for k, v in _AV_TO_CANONICAL.items()}
 # One-letter suffixes that are exchanges, not share classes.
 _ONE_LETTER_EXCHANGES = frozenset({"L", "F", "V"})
-_VALID = re.compile(r"^[A-Z0-9][A-Z0-9.\-:^=_/]{0,31}$")
+# separators only between characters: ``IBM.``, ``A..B`` or ``A:`` would each be cached (and
+# billed) as a datum of their own while naming nothing
+_VALID = re.compile(r"[A-Z0-9][A-Z0-9^=_]*(?:[.\-:/][A-Z0-9^=_]+)*")
+_MAX_LENGTH = 32
 
 
 @functools.lru_cache(maxsize=8192)
@@ -49,8 +52,10 @@ def normalize_symbol(text: str) -> str:
     Raises:
         InvalidRequestError: the text cannot be a symbol (empty, spaces, odd characters).
     """
-    symbol = text.strip().upper()
-    if not _VALID.match(symbol):
+    symbol = text.strip()
+    # ASCII only: ``str.upper`` would turn a Turkish dotless i (U+0131) into ``I``
+    symbol = symbol.upper() if symbol.isascii() else ""
+    if len(symbol) > _MAX_LENGTH or not _VALID.fullmatch(symbol):
         raise InvalidRequestError(f"not a symbol: {text!r}")
     if ":" in symbol:  # exchange-prefixed feeds (BINANCE:BTCUSDT) are passed through
         return symbol
