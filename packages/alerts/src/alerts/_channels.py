@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import smtplib
 import ssl
 import time
@@ -61,9 +62,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "inf" / "nan" would pause a channel forever: unreadable
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -177,8 +180,13 @@ class HTTPChannel(Channel):
             return None
         if isinstance(data, dict):
             for holder in (data, data.get("parameters") or {}):
-                if isinstance(holder, dict) and isinstance(holder.get("retry_after"), int | float):
-                    return float(holder["retry_after"])
+                value = holder.get("retry_after") if isinstance(holder, dict) else None
+                if (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)
+                ):
+                    return max(0.0, float(value))
         return None
 
     def _check(self, response: httpx.Response) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_QUEUE = "alerts:outbox"
 HISTORY_STREAM = "alerts:history"
+#: Longest pause a 429 can impose on a channel (a Retry-After beyond is read as this).
+MAX_RATE_LIMIT_WAIT = 6 * 3600.0
 
 
 def _target_of(item: QueueItem) -> str:
@@ -346,7 +349,17 @@ class DeliveryWorker:
         return len(items)
 
     def _run_lane(self, lane: list[QueueItem]) -> None:
+        store, queue = self.outbox.store, self.outbox.queue
+        started = time.monotonic()
         for item in lane:
+            if time.monotonic() - started > self.lease / 2:
+                # A slow channel ate half the lease: hand the rest back now, before the lease
+                # runs out and another worker claims (and sends) them while we still hold them.
+                try:
+                    store.retry(queue, item.id, available_at=self._clock())
+                except Exception:
+                    log.warning("could not release item", exc_info=True, extra={"item": item.id})
+                continue
             try:
                 self._handle(item)
             except Exception:
@@ -362,11 +375,12 @@ class DeliveryWorker:
             store.dead(queue, item.id, reason=f"unreadable item: {exc}")
             return
         now = self._clock()
-        paused = self._paused.get(target, 0.0)
+        lane = f"{kind}:{target}"
+        paused = self._paused.get(lane, 0.0)
         channel = self.channels.get(target) if kind == "channel" else None
         if channel is not None:
             paused = max(paused, channel.ready_at())
-        if kind == "channel" and paused > now:
+        if paused > now:
             store.retry(queue, item.id, available_at=paused)
             return
         context = {
@@ -386,11 +400,15 @@ class DeliveryWorker:
                     raise ActionNotAllowedError(f"action {target!r} is not configured")
                 self.actions.run(target, notification)
         except ChannelRateLimitedError as exc:
-            until = self._clock() + exc.retry_after
-            self._paused[target] = until
+            wait = exc.retry_after
+            # Any channel (custom ones too) may hand over nonsense; NaN or infinity would park
+            # the item forever, neither delivered nor dead-lettered.
+            wait = min(max(wait, 0.0), MAX_RATE_LIMIT_WAIT) if math.isfinite(wait) else 1.0
+            until = self._clock() + wait
+            self._paused[lane] = until
             store.retry(queue, item.id, available_at=until)
-            self.outbox.record("rate_limited", retry_after=exc.retry_after, **context)
-            log.info("channel rate limited", extra={**context, "retry_after": exc.retry_after})
+            self.outbox.record("rate_limited", retry_after=wait, **context)
+            log.info("channel rate limited", extra={**context, "retry_after": wait})
         except (ChannelPermanentError, ActionNotAllowedError) as exc:
             self._die(item, str(exc), context)
         except Exception as exc:  # ChannelError, ActionError, or a bug in a channel
@@ -401,6 +419,9 @@ class DeliveryWorker:
                 self._die(item, f"gave up after {item.attempts} attempts: {exc}", context)
             else:
                 wait = self.backoff(item.attempts)
+                # The channel is down: its other items wait out this backoff too, rather than
+                # each spending a timeout on it now (and holding up the batch and the lease).
+                self._paused[lane] = self._clock() + wait
                 store.retry(queue, item.id, available_at=self._clock() + wait)
                 self.outbox.record("retry", error=str(exc), wait=round(wait, 3), **context)
                 self._went_down(target, context, str(exc))
