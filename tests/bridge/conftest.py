@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from tests.bridge.server import RunningBridge
 
 PROVIDER_KEYS = {"ALPHAVANTAGE_API_KEY": "av-test-key", "FINNHUB_API_KEY": "fh-test-key"}
+# The emulators have no limits; lift the client's real budgets (25 Alpha Vantage calls a day)
+# so a long session is not answered 503 once they are spent.
+BUDGETS = {
+    "MARKETDATA_ALPHAVANTAGE_PER_DAY": "100000",
+    "MARKETDATA_ALPHAVANTAGE_PER_MINUTE": "100000",
+    "MARKETDATA_FINNHUB_PER_MINUTE": "100000",
+}
 WEBHOOK_SECRET = "whsec_MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="
 
 
@@ -60,6 +67,7 @@ def bridge_env(
     return {
         **emulators.env,
         **PROVIDER_KEYS,
+        **BUDGETS,
         "ALERTS_RULES": str(rules),
         "BRIDGE_STREAM_RULE_SYMBOLS": "0",
     }
