@@ -133,7 +133,10 @@ class LogPipeline:
             events: list[dict[str, Any]] = []
             for item in items:
                 try:
-                    events.extend(self._process(json.loads(item.payload)))
+                    batch = json.loads(item.payload)
+                    # What this batch causes is logged under the request that posted it.
+                    with logkit.request_context(batch.get("request_id")):
+                        events.extend(self._process(batch))
                 except Exception:  # one bad batch must not stop the pipeline
                     logger.warning("log batch dropped", exc_info=True, extra={"batch": item.id})
             self._save_shared_state()
