@@ -76,6 +76,18 @@ class TestCheck:
         assert data["valid"] is True
         assert [n["summary"] for n in data["notifications"]] == ["IBM crossed up 150 (last 151)"]
 
+    def test_simulation_skips_rules_markers_of_a_stream_dump(self, tmp_path: Path) -> None:
+        events = tmp_path / "events.jsonl"
+        events.write_text(
+            '{"type":"tick","symbol":"IBM","price":"149"}\n'
+            '{"type":"rules","version":3}\n'
+            '{"type":"tick","symbol":"IBM","price":"151"}\n'
+        )
+        rules = write_rules(tmp_path, "http://x")
+        result = runner.invoke(app, ["check", str(rules), "--events", str(events), "--json"])
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.output)["notifications"]) == 1
+
     def test_simulation_runs_on_event_timestamps(self, tmp_path: Path) -> None:
         rules = tmp_path / "rules.toml"
         rules.write_text(

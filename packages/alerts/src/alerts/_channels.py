@@ -160,11 +160,16 @@ class HTTPChannel(Channel):
         self._client.close()
 
     def _post(
-        self, url: str, *, content: bytes, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         try:
-            response = self._client.post(url, content=content, headers=all_headers)
+            response = self._client.post(url, content=content, headers=all_headers, params=params)
         except httpx.TimeoutException as exc:
             raise ChannelTransientError(f"{self.name}: timed out") from exc
         except httpx.HTTPError as exc:
@@ -461,22 +466,9 @@ class WordPressChannel(HTTPChannel):
             "X-Switchyard-Signature": sign_wordpress(self._secret.get_secret_value(), ts, body),
             "Idempotency-Key": str(document.get("id", "")),
         }
-        return self._post_route(body, headers)
-
-    def _post_route(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        try:
-            response = self._client.post(
-                f"{self._url}/",
-                params={"rest_route": self._route},
-                content=body,
-                headers={"Content-Type": "application/json", **headers},
-            )
-        except httpx.TimeoutException as exc:
-            raise ChannelTransientError(f"{self.name}: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ChannelTransientError(f"{self.name}: {type(exc).__name__}") from exc
-        self._check(response)
-        return response
+        return self._post(
+            f"{self._url}/", content=body, headers=headers, params={"rest_route": self._route}
+        )
 
     def send(self, notification: Notification) -> None:
         """Deliver one notification (see :meth:`Channel.send`)."""
