@@ -776,8 +776,7 @@ def test_cancelling_the_leader_does_not_cancel_its_followers(
     release = asyncio.Event()
 
     async def slow(request: httpx.Request) -> httpx.Response:
-        if router.calls["finnhub"] == 1:
-            await release.wait()  # the first (leading) call hangs until cancelled
+        await release.wait()  # the upstream answers only after the first caller has left
         return ok({"c": 3, "d": 0, "dp": 0, "h": 3, "l": 3, "o": 3, "pc": 3, "t": 1})
 
     router.defaults["finnhub"] = slow  # type: ignore[assignment]
@@ -787,14 +786,18 @@ def test_cancelling_the_leader_does_not_cancel_its_followers(
             leader = asyncio.ensure_future(md.quote("IBM"))
             await asyncio.sleep(0.05)
             follower = asyncio.ensure_future(md.quote("IBM"))
+            timed_out = asyncio.ensure_future(asyncio.wait_for(md.quote("IBM"), 0.01))
             await asyncio.sleep(0.05)
             leader.cancel()
+            release.set()
             quote = await asyncio.wait_for(follower, 5)
             assert leader.cancelled()
+            with pytest.raises(TimeoutError):
+                await timed_out
             return quote
 
     assert run(main()).price == Decimal(3)
-    assert router.calls["finnhub"] == 2
+    assert router.calls["finnhub"] == 1  # the first caller left, its upstream call served
 
 
 def test_unknown_from_one_provider_while_the_other_fails_keeps_stale_data(

@@ -128,7 +128,7 @@ class Core:
         self.stats: Counter[str] = Counter()
         self._unflushed: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
-        self._inflight: dict[str, asyncio.Future[Result]] = {}
+        self._inflight: dict[str, asyncio.Task[Result]] = {}
         self._transport = transport
         self._prefix = settings.namespace + ":"
         self.limits = KeyLimits(self.astore, settings.namespace, clock, self._count)
@@ -174,50 +174,48 @@ class Core:
     async def fetch(self, query: Query) -> Result:
         """Answer ``query`` (see the module docstring for the path it takes).
 
+        The fetch runs in a task of its own that every concurrent caller awaits (shielded):
+        a caller that is cancelled or times out leaves, and the others still get the one
+        upstream answer, which is cached for the next caller.
+
         Raises:
             UnknownSymbolError, RateLimitedError, ProviderUnavailableError.
         """
+        found = self.cached(query)
+        if found is not None:
+            return found
         key = query.cache_key
-        while True:
-            found = self.cached(query)
-            if found is not None:
-                return found
-            waiting = self._inflight.get(key)
-            if waiting is None:
-                break
-            self._count("coalesced")
-            try:
-                return await asyncio.shield(waiting)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if waiting.cancelled() and task is not None and not task.cancelling():
-                    continue  # the leading task was cancelled, not this one: try again
-                raise
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            try:
-                result = await self._fetch_shared(query)
-            except StateStoreError as exc:
-                raise ProviderUnavailableError(
-                    "the shared state store is unavailable",
-                    reasons={"statestore": type(exc).__name__},
-                ) from None
-        except asyncio.CancelledError:
-            future.cancel()  # waiters see a cancelled future and fetch for themselves
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: nobody may be waiting
-            raise
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._lead(query))
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._settle(key, done))
         else:
-            future.set_result(result)
-            return result
-        finally:
+            self._count("coalesced")
+        return await asyncio.shield(task)
+
+    def _settle(self, key: str, task: asyncio.Task[Result]) -> None:
+        if self._inflight.get(key) is task:
             del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # mark retrieved: every caller may have left
+
+    async def _lead(self, query: Query) -> Result:
+        try:
+            return await self._fetch_shared(query)
+        except StateStoreError as exc:
+            raise ProviderUnavailableError(
+                "the shared state store is unavailable",
+                reasons={"statestore": type(exc).__name__},
+            ) from None
 
     async def aclose(self) -> None:
-        """Close the HTTP client and flush counters to the store."""
+        """Stop fetches nobody awaits any more, close the HTTP client, flush counters."""
+        pending = [task for task in self._inflight.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
             self._client = None
