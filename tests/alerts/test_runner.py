@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from alerts import Engine, Outbox, RuleRepository, StreamRunner
+from alerts import Engine, Outbox, RuleRepository, StreamRunner, engine_on_store_rules
 from statestore import StateStoreUnavailableError
 from tests.alerts.helpers import rule
 
@@ -190,3 +190,38 @@ class TestPoisonEvents:
         runner.run_once()
         assert (runner.processed, runner.rejected) == (2, 0)
         assert engine.state("r").fired == 1
+
+
+class TestEngineOnStoreRules:
+    def test_restart_replays_with_the_rules_it_had(self, store: StateStore) -> None:
+        repo = RuleRepository(store, stream="ev")
+        up = {"id": "up", "kind": "cross_up", "symbol": "IBM", "channels": ["x"]}
+        repo.create({**up, "level": 100})
+        outbox = Outbox(store)
+        engine, on_rules = engine_on_store_rules(
+            store, repo, name="e", outbox=outbox, stream="ev", from_start=True
+        )
+        runner = StreamRunner(engine, store, stream="ev", block=0, on_rules=on_rules)
+        publish(store, 99)
+        runner.run_once()
+        engine.checkpoint()
+        publish(store, 101)  # the engine dies before reading this crossing...
+        repo.update({**up, "level": 200})  # ...and the rule changes after it
+        again, on_rules = engine_on_store_rules(store, repo, name="e", outbox=outbox, stream="ev")
+        assert again.rules_version == 1
+        StreamRunner(again, store, stream="ev", block=0, on_rules=on_rules).run_once()
+        assert [e.notification.summary for e in outbox.pending()] == [
+            "IBM crossed up 100 (last 101)"
+        ]
+        assert again.rules_version == 2
+
+    def test_file_rules_win_and_fresh_engine_starts_at_the_tail(self, store: StateStore) -> None:
+        repo = RuleRepository(store, stream="ev")
+        repo.create({"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 100})
+        repo.create({"id": "b", "kind": "cross_up", "symbol": "IBM", "level": 100})
+        fixed = [rule(id="a", kind="cross_up", symbol="IBM", level=5)]
+        engine, _ = engine_on_store_rules(store, repo, fixed, stream="ev")
+        levels = {r.id: getattr(r, "level", None) for r in engine.rules}
+        assert levels == {"a": 5, "b": 100}
+        assert engine.cursor == store.last_id("ev")
+        assert engine.rules_version == 2

@@ -76,7 +76,7 @@ from alerts._rules import (
     rule_from_dict,
     rule_to_dict,
 )
-from alerts._runner import StreamRunner
+from alerts._runner import StreamRunner, engine_on_store_rules
 from alerts._settings import AlertsSettings
 from alerts._signing import WordPressVerifier, sign_webhook, sign_wordpress, verify_webhook
 from alerts._simulate import simulate
@@ -146,6 +146,7 @@ __all__ = [
     "WordPressConfig",
     "WordPressVerifier",
     "deliver_all",
+    "engine_on_store_rules",
     "escape_markdown_v2",
     "explain",
     "load_rules",

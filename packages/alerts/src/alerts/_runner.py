@@ -8,13 +8,16 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from alerts._engine import Engine
 from alerts._events import EVENTS_STREAM, parse_event
 from statestore import StateStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
-    from alerts._engine import Engine
+    from alerts._outbox import Outbox
+    from alerts._repository import RuleRepository
+    from alerts._rules import Rule
     from statestore import StateStore
 
 log = logging.getLogger(__name__)
@@ -158,3 +161,51 @@ class StreamRunner:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+
+def engine_on_store_rules(
+    store: StateStore,
+    repository: RuleRepository,
+    fixed: Iterable[Rule] = (),
+    *,
+    name: str = "default",
+    outbox: Outbox | None = None,
+    stream: str = EVENTS_STREAM,
+    from_start: bool = False,
+) -> tuple[Engine, Callable[[int], None]]:
+    """Build an engine on the store's rules plus ``fixed`` ones, and its marker handler.
+
+    The engine starts on the rules version its checkpoint was taken with (so a restarted
+    engine replays the events after its cursor with the rules it had), or on the current
+    version; pass the handler as ``StreamRunner(on_rules=...)``. ``fixed`` rules (the rules
+    file) win over stored ones with the same id.
+
+    Returns:
+        ``(engine, on_rules)``.
+    """
+    fixed = list(fixed)
+
+    def merge(stored: list[Rule]) -> list[Rule]:
+        merged = {r.id: r for r in stored}
+        merged.update((r.id, r) for r in fixed)
+        return list(merged.values())
+
+    # The cursor is read before the version, so a change made in between is either in that
+    # version or after the cursor (applied at its marker), never missed.
+    tail = store.last_id(stream)
+    saved = Engine.saved_rules_version(store, name)
+    version, stored = repository.current() if saved is None else repository.at_version(saved)
+    engine = Engine(merge(stored), store, name=name, outbox=outbox)
+    engine.rules_version = version
+    if engine.cursor is None and not from_start:
+        engine.cursor = tail
+
+    def on_rules(version: int) -> None:
+        if engine.rules_version is not None and version <= engine.rules_version:
+            return  # already applied (a replay after a restart)
+        applied, rules = repository.at_version(version)
+        engine.set_rules(merge(rules))
+        engine.rules_version = max(version, applied)
+        log.info("rules switched", extra={"rules_version": version, "rules": len(engine.rules)})
+
+    return engine, on_rules

@@ -32,7 +32,7 @@ from alerts._notification import Notification
 from alerts._outbox import DeliveryWorker, Outbox
 from alerts._repository import RuleRepository
 from alerts._rules import explain
-from alerts._runner import StreamRunner
+from alerts._runner import StreamRunner, engine_on_store_rules
 from alerts._settings import AlertsSettings
 from alerts._simulate import simulate
 from alerts._version import __version__
@@ -176,13 +176,6 @@ def check(
             console.print(f"  {note.status:8} {note.rule_id}: {note.summary}")
 
 
-def _merge(stored: list[Any], document: RulesDocument) -> list[Any]:
-    """Store rules plus file rules; the file wins on an id clash."""
-    merged = {r.id: r for r in stored}
-    merged.update((r.id, r) for r in document.rules)
-    return list(merged.values())
-
-
 @app.command()
 def run(
     rules: Annotated[Path, typer.Option("--rules", help="Rules file.")],
@@ -222,25 +215,16 @@ def run(
     outbox = Outbox(store)
     on_rules = None
     if store_rules:
-        # The cursor is read before the rules' version, so a change made in between is
-        # either in that version or after the cursor (applied at its marker), never lost.
-        tail = store.last_id(stream)
-        repository = RuleRepository(store, stream=stream)
-        saved = Engine.saved_rules_version(store, settings.engine_name)
-        version, stored = repository.current() if saved is None else repository.at_version(saved)
-        engine = Engine(_merge(stored, document), store, name=settings.engine_name, outbox=outbox)
-        engine.rules_version = version
-        if engine.cursor is None and not from_start:
-            engine.cursor = tail
-
-        def on_rules(version: int) -> None:
-            if engine.rules_version is not None and version <= engine.rules_version:
-                return  # already applied (a replay after a restart)
-            applied, rules = repository.at_version(version)
-            engine.set_rules(_merge(rules, document))
-            engine.rules_version = max(version, applied)
-            err.print(f"alerts: {len(engine.rules)} rule(s) at rules version {version}")
-
+        engine, on_rules = engine_on_store_rules(
+            store,
+            RuleRepository(store, stream=stream),
+            document.rules,
+            name=settings.engine_name,
+            outbox=outbox,
+            stream=stream,
+            from_start=from_start,
+        )
+        err.print(f"alerts: {len(engine.rules)} rule(s) at rules version {engine.rules_version}")
     else:
         engine = Engine(document.rules, store, name=settings.engine_name, outbox=outbox)
     runner = StreamRunner(engine, store, stream=stream, from_start=from_start, on_rules=on_rules)
