@@ -76,6 +76,8 @@ class LogkitFormatter(structlog.stdlib.ProcessorFormatter):
         pre_chain: the processors of stdlib records (kept for inspection; ``format`` applies
             the same steps directly).
         final: the processors applied before rendering (likewise).
+        redactor: the redaction applied to every event.
+        renderer: the structlog renderer of the console format (JSON is written directly).
     """
 
     def __init__(
