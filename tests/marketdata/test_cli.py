@@ -120,3 +120,16 @@ def test_stats_counts_across_invocations(emu: ProviderEmulators) -> None:
     assert {row["remaining"] for row in finnhub if row["window"] == 60.0} == {59}
     table = runner.invoke(app, ["stats"])
     assert "Rate budgets" in table.output
+
+
+def test_history_table_keeps_dates_and_volumes_whole_in_80_columns(
+    emu: ProviderEmulators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["history", "IBM", "--interval", "1d", "--start", "2024-01-02", "--end", "2024-01-05"]
+    for extra in ([], ["--adjusted"]):
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        assert "2024-01-02" in result.output
+        assert "…" not in result.output
+        assert ("adj" in result.output) == bool(extra)  # the column only when it has data

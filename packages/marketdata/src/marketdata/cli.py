@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel, TypeAdapter
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -178,19 +179,32 @@ def history(
     if as_json:
         _print_json(result)
         return
-    table = Table(title=f"{result.symbol} {result.interval} ({result.provider})")
-    for column in ("time (UTC)", "open", "high", "low", "close", "adj close", "volume"):
-        table.add_column(column, justify="left" if column.startswith("time") else "right")
+    stale = " (stale)" if result.stale else ""
+    title = f"{result.symbol} {result.interval} ({result.provider}{stale})"
+    # no vertical rules and collapsed padding: seven columns fit 80 characters uncut
+    table = Table(title=title, box=box.SIMPLE_HEAVY, collapse_padding=True, pad_edge=False)
+    # daily bars are stamped 00:00 UTC of their trading day: the date alone says it, and a
+    # narrow terminal then never cuts the column to "2024-01-…"
+    daily = result.interval in ("1d", "1wk", "1mo")
+    adjusted_column = any(bar.adjusted_close is not None for bar in result.bars)
+    table.add_column("date" if daily else "time (UTC)", no_wrap=True)
+    for column in ("open", "high", "low", "close"):
+        table.add_column(column, justify="right", no_wrap=True)
+    if adjusted_column:
+        table.add_column("adj close", justify="right", no_wrap=True)
+    table.add_column("volume", justify="right", no_wrap=True)
     for bar in result.bars:
-        table.add_row(
-            _when(bar.timestamp),
+        row = [
+            bar.timestamp.date().isoformat() if daily else _when(bar.timestamp),
             str(bar.open),
             str(bar.high),
             str(bar.low),
             str(bar.close),
-            str(bar.adjusted_close) if bar.adjusted_close is not None else "",
-            f"{bar.volume:,}" if bar.volume is not None else "",
-        )
+        ]
+        if adjusted_column:
+            row.append(str(bar.adjusted_close) if bar.adjusted_close is not None else "")
+        row.append(f"{bar.volume:,}" if bar.volume is not None else "")
+        table.add_row(*row)
     out.print(table)
     if not result.bars:
         err.print("no bars in that range")
