@@ -20,6 +20,7 @@ from docconv import (
     SecurityError,
     UnrepresentableError,
     json_to_xml,
+    stream_xml_to_json,
     xml_to_json,
     xml_to_value,
 )
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 # The files of attacks/ that are benign controls (SOURCES.md): they must convert.
 BENIGN = {"defusedxml-dtd_element.xml", "defusedxml-simple.xml", "defusedxml-simple-ns.xml"}
-# XInclude is only dangerous when the application runs xinclude(); docconv never does, so the
-# document converts with the xi:include element kept as data and nothing included.
+# docconv never runs XInclude, but its output may reach a tool that does: refused by default,
+# kept as data with Limits(forbid_xinclude=False).
 XINCLUDE = "lxml-test_xinclude.xml"
 
 
@@ -45,7 +46,7 @@ class TestAttackFixtures:
     def test_every_attack_is_refused_quickly_with_a_clear_message(self, fixtures_dir: Path) -> None:
         refused = []
         for path in attack_files(fixtures_dir):
-            if path.name in BENIGN or path.name == XINCLUDE:
+            if path.name in BENIGN:
                 continue
             started = time.perf_counter()
             for mapping in ("lossless", "readable"):
@@ -54,7 +55,7 @@ class TestAttackFixtures:
                 assert str(info.value).startswith("refused:"), path.name
             assert time.perf_counter() - started < 5, f"{path.name} was not refused quickly"
             refused.append(path.name)
-        assert len(refused) == 11
+        assert len(refused) == 12
 
     @pytest.mark.parametrize(
         ("name", "error"),
@@ -70,6 +71,7 @@ class TestAttackFixtures:
             ("defusedxml-external_file.xml", EntitiesForbiddenError),
             ("defusedxml-dtd.xml", ExternalReferenceError),
             ("xxe_external_dtd_oob.xml", ExternalReferenceError),
+            (XINCLUDE, ExternalReferenceError),
         ],
     )
     def test_attack_kind(self, fixtures_dir: Path, name: str, error: type[Exception]) -> None:
@@ -102,10 +104,45 @@ class TestAttackFixtures:
         with pytest.raises(ExternalReferenceError):
             json_to_xml(as_json)
 
-    def test_xinclude_is_kept_as_data_not_processed(self, fixtures_dir: Path) -> None:
-        value = xml_to_value(fixtures_dir / "xml" / "attacks" / XINCLUDE)
+    def test_xinclude_can_be_allowed_and_is_kept_as_data_not_processed(
+        self, fixtures_dir: Path
+    ) -> None:
+        path = fixtures_dir / "xml" / "attacks" / XINCLUDE
+        value = xml_to_value(path, limits=Limits(forbid_xinclude=False))
         include = [node for node in value[1] if isinstance(node, list) and node[0] == "xi:include"]
         assert include == [["xi:include", {"href": "test.xml"}]]
+
+
+class TestXInclude:
+    NS = "http://www.w3.org/2001/XInclude"
+
+    @pytest.mark.parametrize(
+        "document",
+        [
+            pytest.param(f'<a xmlns:xi="{NS}"><xi:include href="/etc/passwd"/></a>', id="prefixed"),
+            pytest.param(f'<include xmlns="{NS}" href="x"/>', id="root-default-namespace"),
+            pytest.param(
+                '<a xmlns:xi="http://www.w3.org/2001/&#88;Include"><xi:include href="x"/></a>',
+                id="namespace-built-from-character-reference",
+            ),
+            pytest.param(
+                '<a><b xmlns:z="http://www.w3.org/2003/XInclude"><z:include href="x"/></b></a>',
+                id="2003-namespace",
+            ),
+        ],
+    )
+    def test_refused_in_every_mapping(self, document: str) -> None:
+        for mapping in ("lossless", "readable", "jsonml"):
+            with pytest.raises(ExternalReferenceError, match="XInclude"):
+                xml_to_json(document.encode(), mapping=mapping)
+
+    def test_refused_while_streaming(self) -> None:
+        document = f'<r xmlns:xi="{self.NS}"><i>1</i><i><xi:include href="x"/></i></r>'.encode()
+        with pytest.raises(ExternalReferenceError, match="XInclude"):
+            list(stream_xml_to_json([document], "i"))
+
+    def test_a_mere_mention_is_not_refused(self) -> None:
+        assert xml_to_value(b"<a>XInclude &#65;</a>") == ["#document", ["a", "XInclude A"]]
 
 
 class TestLimits:

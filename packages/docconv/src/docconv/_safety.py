@@ -41,6 +41,9 @@ class Limits:
         forbid_entities: refuse documents that declare entities (bombs, XXE). On by default.
         forbid_external: refuse documents that refer to an external DTD. On by default; nothing
             is ever fetched either way.
+        forbid_xinclude: refuse documents with XInclude elements. docconv never processes
+            them, but the XML it writes may reach a tool that does (a file-read primitive),
+            so they are refused by default. Off keeps them as ordinary elements.
     """
 
     max_bytes: int | None = 256 * 1024 * 1024
@@ -48,6 +51,7 @@ class Limits:
     huge_tree: bool = False
     forbid_entities: bool = True
     forbid_external: bool = True
+    forbid_xinclude: bool = True
 
     def __post_init__(self) -> None:
         if self.max_bytes is not None and self.max_bytes < 1:
@@ -180,6 +184,53 @@ def check_docinfo(tree: Tree, limits: Limits) -> None:
             )
 
 
+XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+_XINCLUDE_XPATH = etree.XPath(
+    "//*[namespace-uri() = $a or namespace-uri() = $b]",
+)
+
+
+def xinclude_refused(tag: str) -> ExternalReferenceError | None:
+    """The error for an element in an XInclude namespace, else ``None``.
+
+    Args:
+        tag: the element's ``{namespace}local`` tag.
+
+    Returns:
+        An ``ExternalReferenceError`` to raise, or ``None`` when the tag is not XInclude.
+    """
+    for namespace in XINCLUDE_NAMESPACES:
+        if tag.startswith("{" + namespace + "}"):
+            return ExternalReferenceError(
+                f"refused: the document has an XInclude <{tag[len(namespace) + 2 :]}> element,"
+                " a reference to an external resource; docconv never fetches it and does not"
+                " convert such documents by default (Limits(forbid_xinclude=False) keeps it)"
+            )
+    return None
+
+
+def check_xinclude(data: bytes, tree: Tree, limits: Limits) -> None:
+    """Refuse a parsed document that contains XInclude elements.
+
+    Args:
+        data: the document's bytes, for a quick test that skips the tree walk.
+        tree: the parsed document.
+        limits: the safety bounds.
+
+    Raises:
+        ExternalReferenceError: an XInclude element is present and ``forbid_xinclude`` is set.
+    """
+    # The namespace URI is written out, or built from character references.
+    if not limits.forbid_xinclude or (b"XInclude" not in data and b"&#" not in data):
+        return
+    found = _XINCLUDE_XPATH(tree, a=XINCLUDE_NAMESPACES[0], b=XINCLUDE_NAMESPACES[1])
+    if isinstance(found, list) and found:
+        element = found[0]
+        error = xinclude_refused(str(element.tag)) if isinstance(element, etree._Element) else None
+        if error is not None:
+            raise error
+
+
 _EXTERNAL_DTD = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\s")
 
 
@@ -246,6 +297,7 @@ def parse_xml(data: bytes | str, limits: Limits) -> Tree:
         raise translate_syntax_error(exc) from None
     tree = root.getroottree()
     check_docinfo(tree, limits)
+    check_xinclude(data, tree, limits)
     return tree
 
 

@@ -17,6 +17,7 @@ from docconv._safety import (
     check_docinfo,
     quick_prolog_check,
     translate_syntax_error,
+    xinclude_refused,
 )
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ def iter_xml_elements(source: ByteSource, tag: str, limits: Limits) -> Iterator[
                     check_docinfo(el.getroottree(), limits)
                     checked = True
                 if event == "start":
+                    if limits.forbid_xinclude and (refused := xinclude_refused(el.tag)):
+                        raise refused
                     depth += 1
                     if depth > limits.max_depth:
                         raise LimitExceededError(
