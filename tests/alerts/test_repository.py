@@ -51,3 +51,14 @@ class TestRuleRepository:
             validate_rule({"id": "a", "kind": "price_above", "symbol": "A", "threshold": "x"})
         assert info.value.issues[0].location == "threshold"
         assert info.value.issues[0].line is None
+
+
+def test_a_refused_change_publishes_nothing(store: StateStore) -> None:
+    repo = RuleRepository(store, stream="ev")
+    repo.create({"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 1})
+    with pytest.raises(DuplicateRuleError):
+        repo.create({"id": "a", "kind": "cross_up", "symbol": "IBM", "level": 2})
+    with pytest.raises(UnknownRuleError):
+        repo.delete("nope")
+    assert repo.version() == 1
+    assert len(store.read("ev", None)) == 1

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alerts._background import Background
 from alerts._exceptions import (
     ActionError,
     ActionNotAllowedError,
@@ -266,7 +267,7 @@ class Outbox:
         return out
 
 
-class DeliveryWorker:
+class DeliveryWorker(Background):
     """Claim outbox items and deliver them; retry with backoff; dead-letter what finally fails.
 
     Honours 429 Retry-After per channel (every item for that channel waits). A failing channel
@@ -287,6 +288,8 @@ class DeliveryWorker:
         concurrency: targets (channels/actions) served in parallel within one claimed batch.
         clock: unix time.
     """
+
+    _thread_name = "alerts-delivery"
 
     def __init__(
         self,
@@ -315,8 +318,7 @@ class DeliveryWorker:
         self._clock = clock
         self._paused: dict[str, float] = {}
         self._down: set[str] = set()  # targets failing since their last success
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_background()
         self._count_lock = threading.Lock()
         self.delivered = 0
         self.failed = 0
@@ -468,21 +470,6 @@ class DeliveryWorker:
                 handled = 0
             if not handled:
                 stop.wait(self.idle_wait)
-
-    def start(self) -> None:
-        """Run the worker in a daemon thread."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="alerts-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        """Stop the thread started by :meth:`start` and wait for it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     async def arun(self) -> None:
         """Deliver until cancelled, as an asyncio task (blocking I/O runs in a thread)."""

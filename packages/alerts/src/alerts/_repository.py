@@ -9,6 +9,7 @@ different speeds still evaluate every event against the same rules (and agree on
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -24,6 +25,8 @@ from alerts._loader import _format_loc, _real_path
 from alerts._rules import RULE_ADAPTER, Rule, rule_to_dict
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from statestore import StateStore
 
 RULES_KEY = "alerts:rules"
@@ -69,6 +72,14 @@ class RuleRepository:
     def _load(self) -> dict[str, dict[str, Any]]:
         raw = self._store.get(self._key)
         return {} if raw is None else dict(json.loads(raw))
+
+    @contextmanager
+    def _edit(self) -> Iterator[dict[str, dict[str, Any]]]:
+        """Load the rules under the cross-process lock; save them (and publish) on success."""
+        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
+            rules = self._load()
+            yield rules
+            self._save(rules)
 
     def _save(self, rules: dict[str, dict[str, Any]]) -> None:
         body = json.dumps(rules, separators=(",", ":")).encode()
@@ -127,12 +138,10 @@ class RuleRepository:
             RuleValidationError: invalid data. DuplicateRuleError: the id exists.
         """
         rule = validate_rule(rule) if isinstance(rule, dict) else rule
-        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
-            rules = self._load()
+        with self._edit() as rules:
             if rule.id in rules:
                 raise DuplicateRuleError(f"rule {rule.id!r} already exists")
             rules[rule.id] = rule_to_dict(rule)
-            self._save(rules)
         return rule
 
     def update(self, rule: Rule | dict[str, Any]) -> Rule:
@@ -142,20 +151,16 @@ class RuleRepository:
             RuleValidationError: invalid data. UnknownRuleError: no such rule.
         """
         rule = validate_rule(rule) if isinstance(rule, dict) else rule
-        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
-            rules = self._load()
+        with self._edit() as rules:
             if rule.id not in rules:
                 raise UnknownRuleError(rule.id)
             rules[rule.id] = rule_to_dict(rule)
-            self._save(rules)
         return rule
 
     def put(self, rule: Rule) -> Rule:
         """Create or replace a rule."""
-        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
-            rules = self._load()
+        with self._edit() as rules:
             rules[rule.id] = rule_to_dict(rule)
-            self._save(rules)
         return rule
 
     def delete(self, rule_id: str) -> None:
@@ -164,8 +169,6 @@ class RuleRepository:
         Raises:
             UnknownRuleError: no such rule.
         """
-        with self._store.lock(self._key, ttl=10, blocking_timeout=10):
-            rules = self._load()
+        with self._edit() as rules:
             if rules.pop(rule_id, None) is None:
                 raise UnknownRuleError(rule_id)
-            self._save(rules)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING
 
+from alerts._background import Background
 from alerts._engine import Engine
 from alerts._events import EVENTS_STREAM, parse_event
 from statestore import StateStoreError
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Iterable
 
     from alerts._outbox import Outbox
@@ -37,7 +38,7 @@ def _rules_marker(payload: bytes) -> int | None:
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
-class StreamRunner:
+class StreamRunner(Background):
     """Read ``switchyard:events`` and run every event through the engine.
 
     The engine should have an outbox: notifications are durable before the cursor moves. The
@@ -59,6 +60,8 @@ class StreamRunner:
             engine switches rules between the same two events (``alerts run --store-rules``).
             Without it, markers are skipped.
     """
+
+    _thread_name = "alerts-engine"
 
     def __init__(
         self,
@@ -85,8 +88,7 @@ class StreamRunner:
         self._reload, self._reload_every = reload, reload_every
         self._on_rules = on_rules
         self._last_reload = time.monotonic()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_background()
         self.processed = 0
         self.rejected = 0
 
@@ -148,19 +150,6 @@ class StreamRunner:
                     stop.wait(1.0)
         finally:
             self.engine.checkpoint()
-
-    def start(self) -> None:
-        """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="alerts-engine", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
 
 def engine_on_store_rules(
