@@ -20,7 +20,10 @@ from alerts import (
     Engine,
     Outbox,
     Rule,
+    RuleRepository,
+    StreamRunner,
     Tick,
+    engine_on_store_rules,
     parse_event,
 )
 from alerts.testing import RecordingChannel
@@ -298,3 +301,70 @@ class TestAnyRulesAnyEvents:
                     last_firing[x.rule_id] = clock.now
             if n == len(events) // 2:
                 engine.set_rules(built[::-1])  # same rules, new order: states are kept
+
+
+_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("tick"), st.integers(min_value=95, max_value=105)),
+        st.tuples(st.just("put"), st.integers(min_value=97, max_value=103)),
+        st.tuples(st.just("delete"), st.just(0)),
+        st.tuples(st.just("read"), st.sampled_from(["a", "b"])),
+    ),
+    max_size=30,
+)
+
+
+class TestRulesMarkers:
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(steps=_steps)
+    def test_engines_reading_at_any_moments_send_the_same_notifications(
+        self, steps: list[tuple[str, int]]
+    ) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            store = open_store(f"sqlite://{folder}/state")
+            try:
+                repo = RuleRepository(store, stream="ev")
+                runners = {}
+                for name in ("a", "b"):
+                    engine, on_rules = engine_on_store_rules(
+                        store,
+                        repo,
+                        name=name,
+                        outbox=Outbox(store, queue=f"q{name}"),
+                        stream="ev",
+                        from_start=True,
+                    )
+                    runners[name] = StreamRunner(
+                        engine, store, stream="ev", block=0, on_rules=on_rules
+                    )
+                for op, value in steps:
+                    if op == "tick":
+                        payload = {"type": "tick", "symbol": "IBM", "price": str(value)}
+                        store.publish("ev", json.dumps(payload).encode())
+                    elif op == "put":
+                        repo.put(
+                            rule(
+                                id="r",
+                                kind="price_above",
+                                symbol="IBM",
+                                threshold=value,
+                                channels=["x"],
+                                notify_resolved=True,
+                            )
+                        )
+                    elif op == "delete" and repo.version() and "r" in {r.id for r in repo.list()}:
+                        repo.delete("r")
+                    elif op == "read":
+                        runners[str(value)].run_once()
+                for runner in runners.values():
+                    while runner.run_once():
+                        pass
+                sent = {
+                    name: sorted(
+                        e.notification.id for e in Outbox(store, queue=f"q{name}").pending()
+                    )
+                    for name in runners
+                }
+                assert sent["a"] == sent["b"]
+            finally:
+                store.close()
