@@ -398,3 +398,35 @@ def test_symbols_with_empty_parts_or_non_ascii_are_refused_before_any_call(
     with pytest.raises(InvalidRequestError, match="not a symbol"):
         asyncio.run(main())
     assert not router.calls
+
+
+def test_a_burst_stays_within_the_providers_window_as_the_provider_counts_it(
+    settings_factory: Factory, store: StateStore
+) -> None:
+    """The budget is counted when a call is taken, the provider counts it on arrival.
+
+    The first calls of a burst used to take their budget before the HTTP client (and its SSL
+    context) was built, so they arrived late and the next second's calls landed inside the
+    provider's window: Finnhub answered 429 and the key rested for a minute.
+    """
+    from marketdata.testing import ProviderEmulators
+
+    with ProviderEmulators(websocket=False, latency=0.01) as emu:
+        emu.finnhub.per_second = 4
+        settings = settings_factory(
+            finnhub_url=emu.finnhub.url,
+            providers="finnhub",
+            finnhub_per_second=4,
+            max_wait=5.0,
+        )
+
+        async def main() -> list[Quote]:
+            async with AsyncMarketData(settings, store=store) as md:
+                return await asyncio.gather(*(md.quote(f"Q{i:02d}") for i in range(10)))
+
+        quotes = asyncio.run(main())
+        arrivals = sorted(call.at for call in emu.finnhub.call_log)
+    assert len(quotes) == 10
+    assert len(arrivals) == 10  # no call was answered 429 and repeated
+    busiest = max(sum(1 for u in arrivals if t <= u < t + 1.0) for t in arrivals)
+    assert busiest <= 4

@@ -131,7 +131,9 @@ class Core:
         self._inflight: dict[str, asyncio.Task[Result]] = {}
         self._transport = transport
         self._prefix = settings.namespace + ":"
-        self.limits = KeyLimits(self.astore, settings.namespace, clock, self._count)
+        self.limits = KeyLimits(
+            self.astore, settings.namespace, clock, self._count, settings.limit_slack
+        )
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
@@ -502,9 +504,10 @@ class Core:
             return response.status_code, response.headers, b"".join(chunks)
 
     async def _call(self, provider: Provider, key: ApiKey, query: Query) -> Result:
-        await self.limits.take(provider, key)
         now = datetime.fromtimestamp(self.clock(), tz=UTC)
         request = provider.build(query, key, now)
+        self._http()  # create the client (a costly SSL context) before the budget clock runs
+        await self.limits.take(provider, key)  # as late as possible: counted when it is sent
         started = time.perf_counter()
         self._count(f"upstream:{provider.name}")
         status: int | str = "error"
@@ -616,7 +619,7 @@ class Core:
                     decision = await self.astore.peek(
                         budget_key(self.settings.namespace, provider.name, key, window),
                         limit=limit,
-                        window=window,
+                        window=window + self.limits.slack,
                     )
                     limits.append(
                         {

@@ -42,6 +42,8 @@ class KeyLimits:
         namespace: Prefix of every key (``MARKETDATA_NAMESPACE``).
         clock: Wall-clock seconds.
         count: Called with a counter name when a key is rested (statistics).
+        slack: Seconds added to every window, so that calls bunched by network delay
+            still arrive within the provider's limit.
     """
 
     def __init__(
@@ -50,7 +52,9 @@ class KeyLimits:
         namespace: str,
         clock: Callable[[], float],
         count: Callable[[str], None],
+        slack: float = 0.0,
     ) -> None:
+        self.slack = slack
         self._store = store
         self._namespace = namespace
         self._prefix = namespace + ":"
@@ -100,13 +104,17 @@ class KeyLimits:
         """
         for limit, window in provider.limits:
             decision = await self._store.peek(
-                budget_key(self._namespace, provider.name, key, window), limit=limit, window=window
+                budget_key(self._namespace, provider.name, key, window),
+                limit=limit,
+                window=window + self.slack,
             )
             if not decision.allowed:
                 raise BudgetSpentError(decision.retry_after)
         for limit, window in provider.limits:
             decision = await self._store.hit(
-                budget_key(self._namespace, provider.name, key, window), limit=limit, window=window
+                budget_key(self._namespace, provider.name, key, window),
+                limit=limit,
+                window=window + self.slack,
             )
             if not decision.allowed:
                 raise BudgetSpentError(decision.retry_after)

@@ -89,6 +89,14 @@ class MarketDataSettings(BaseSettings):
     finnhub_per_minute: int = Field(default=60, ge=1)
     finnhub_per_second: int = Field(default=30, ge=1)
     key_rest: float = Field(default=60.0, ge=0, description="seconds a limited key rests")
+    limit_slack: float = Field(
+        default=0.25,
+        ge=0,
+        le=10,
+        description="seconds added to every rate window: a call is counted when it is "
+        "taken, the provider counts it when it arrives (after connecting), and the first "
+        "calls of a burst arrive later than the next ones",
+    )
 
     @field_validator("providers")
     @classmethod
