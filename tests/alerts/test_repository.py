@@ -62,3 +62,21 @@ def test_a_refused_change_publishes_nothing(store: StateStore) -> None:
         repo.delete("nope")
     assert repo.version() == 1
     assert len(store.read("ev", None)) == 1
+
+
+def test_versions_are_rebuilt_from_small_change_records(store: StateStore) -> None:
+    repo = RuleRepository(store, stream=None)
+    base = {"kind": "cross_up", "symbol": "IBM"}
+    repo.create({"id": "a", **base, "level": 1})
+    repo.create({"id": "b", **base, "level": 2})
+    repo.update({"id": "a", **base, "level": 3})
+    repo.delete("b")
+    levels = {v: {r.id: getattr(r, "level", None) for r in repo.at_version(v)[1]} for v in range(5)}
+    assert levels == {0: {}, 1: {"a": 1}, 2: {"a": 1, "b": 2}, 3: {"a": 3, "b": 2}, 4: {"a": 3}}
+    change = repo.change(4)
+    assert change == {"b": None}
+    raw = store.get("alerts:rules:change:3")
+    assert raw is not None
+    assert len(raw) < 1000  # one rule before and after, not the whole rule set
+    store.delete("alerts:rules:change:2")  # expired: version 1 can no longer be rebuilt
+    assert repo.at_version(1)[0] == 4

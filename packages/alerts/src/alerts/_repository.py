@@ -78,33 +78,71 @@ class RuleRepository:
         """Load the rules under the cross-process lock; save them (and publish) on success."""
         with self._store.lock(self._key, ttl=10, blocking_timeout=10):
             rules = self._load()
+            before = dict(rules)
             yield rules
-            self._save(rules)
+            changed = {k for k in before.keys() | rules.keys() if before.get(k) != rules.get(k)}
+            self._save(rules, {k: (before.get(k), rules.get(k)) for k in changed})
 
-    def _save(self, rules: dict[str, dict[str, Any]]) -> None:
-        body = json.dumps(rules, separators=(",", ":")).encode()
-        self._store.set(self._key, body)
+    def _save(
+        self,
+        rules: dict[str, dict[str, Any]],
+        changes: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> None:
+        self._store.set(self._key, json.dumps(rules, separators=(",", ":")).encode())
         version = self._store.incr(f"{self._key}:version")
-        self._store.set(f"{self._key}:at:{version}", body, ttl=VERSION_TTL)
+        # Each version keeps only what changed (before and after), so a rule set of 100,000
+        # costs one small record per edit, and any recent version can be rebuilt from it.
+        record = {rid: {"before": b, "after": a} for rid, (b, a) in changes.items()}
+        self._store.set(
+            f"{self._key}:change:{version}",
+            json.dumps(record, separators=(",", ":")).encode(),
+            ttl=VERSION_TTL,
+        )
         if self._stream is not None:
             marker = {"type": RULES_MARKER, "version": version}
             self._store.publish(self._stream, json.dumps(marker).encode())
 
-    def at_version(self, version: int) -> tuple[int, list[Rule]]:
-        """Return the rules as they were at ``version`` (an engine applying a change marker).
+    def change(self, version: int) -> dict[str, Rule | None] | None:
+        """Return what ``version`` changed: rule id -> the rule after it (None: deleted).
 
-        A version older than a day is no longer kept: the current rules stand in (and their
-        version is returned), which is what an engine far behind the stream would see anyway.
+        Returns:
+            None when that version's record is no longer kept (older than a day).
+        """
+        raw = self._store.get(f"{self._key}:change:{version}")
+        if raw is None:
+            return None
+        record: dict[str, Any] = json.loads(raw)
+        return {
+            rid: None if ch["after"] is None else RULE_ADAPTER.validate_python(ch["after"])
+            for rid, ch in record.items()
+        }
+
+    def at_version(self, version: int) -> tuple[int, list[Rule]]:
+        """Return the rules as they were at ``version`` (an engine restarting from a checkpoint).
+
+        Rebuilt from the current rules by undoing the changes since. A version whose changes
+        are no longer kept (older than a day) cannot be rebuilt: the current rules stand in
+        (and their version is returned), which is what an engine that far behind would see.
 
         Returns:
             ``(version, rules ordered by id)``.
         """
         with self._store.lock(self._key, ttl=10, blocking_timeout=10):
-            raw = self._store.get(f"{self._key}:at:{version}") if version > 0 else b"{}"
-            if raw is None:
-                version, raw = self.version(), self._store.get(self._key)
-        data: dict[str, Any] = json.loads(raw) if raw else {}
-        return version, [RULE_ADAPTER.validate_python(d) for _, d in sorted(data.items())]
+            current, data = self.version(), self._load()
+            for v in range(current, max(version, 0), -1):
+                raw = self._store.get(f"{self._key}:change:{v}")
+                if raw is None:
+                    version = current
+                    data = self._load()
+                    break
+                for rid, ch in json.loads(raw).items():
+                    if ch["before"] is None:
+                        data.pop(rid, None)
+                    else:
+                        data[rid] = ch["before"]
+        return min(version, current), [
+            RULE_ADAPTER.validate_python(d) for _, d in sorted(data.items())
+        ]
 
     def current(self) -> tuple[int, list[Rule]]:
         """Return ``(version, rules)`` read together (consistent with each other)."""

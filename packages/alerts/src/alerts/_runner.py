@@ -189,11 +189,24 @@ def engine_on_store_rules(
     if engine.cursor is None and not from_start:
         engine.cursor = tail
 
+    held = {r.id: r for r in stored}  # the store's rules at engine.rules_version
+
     def on_rules(version: int) -> None:
+        nonlocal held
         if engine.rules_version is not None and version <= engine.rules_version:
             return  # already applied (a replay after a restart)
-        applied, rules = repository.at_version(version)
-        engine.set_rules(merge(rules))
+        change = repository.change(version) if engine.rules_version == version - 1 else None
+        if change is None:  # a gap (or the record expired): rebuild that version whole
+            applied, rules = repository.at_version(version)
+            held = {r.id: r for r in rules}
+        else:  # the usual case: one small record, whatever the rule count
+            applied = version
+            for rid, rule in change.items():
+                if rule is None:
+                    held.pop(rid, None)
+                else:
+                    held[rid] = rule
+        engine.set_rules(merge(list(held.values())))
         engine.rules_version = max(version, applied)
         log.info("rules switched", extra={"rules_version": version, "rules": len(engine.rules)})
 
