@@ -238,3 +238,13 @@ class TestEmulatorControl:
             assert process.stdin is not None
             process.stdin.close()
             assert process.wait(timeout=10) == 0
+
+
+def test_control_endpoints_answer_under_the_printed_finnhub_url() -> None:
+    """The README says ``POST <url>/_emulator/faults`` with the URL the emulator prints."""
+    with FinnhubEmulator() as fh:
+        queued = httpx.post(f"{fh.url}/_emulator/faults", json=[Fault.http(503).to_json()])
+        assert queued.json() == {"queued": 1}
+        answer = httpx.get(f"{fh.url}/quote?symbol=IBM", headers={"X-Finnhub-Token": "k"})
+        assert answer.status_code == 503
+        assert httpx.get(f"{fh.url}/_emulator/calls").json()["calls"] == 1

@@ -187,12 +187,13 @@ class HTTPEmulator:
     def _handle(self, handler: _Handler, method: str) -> None:
         parts = urlsplit(handler.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        if parts.path.startswith("/_emulator/"):
-            self._control(handler, method, parts.path, handler)
-            return
         path = parts.path
         if self.path_prefix and path.startswith(self.path_prefix):
             path = path[len(self.path_prefix) :]
+        # control routes answer at the root and under the printed URL (Finnhub's /api/v1)
+        if path.startswith("/_emulator/"):
+            self._control(handler, method, path, handler)
+            return
         endpoint, symbol = self._identify(path, params)
         fault = self.faults.take(endpoint)
         safe = {k: v for k, v in params.items() if k not in ("apikey", "token")}
