@@ -217,3 +217,15 @@ def test_version() -> None:
     result = runner.invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.output.strip()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [pytest.param("foo://x", id="bad-url"), pytest.param("redis://127.0.0.1:1/0", id="down")],
+)
+def test_unusable_store_is_one_line_and_exit_1(url: str) -> None:
+    for command in (["outbox"], ["history"]):
+        result = runner.invoke(app, [*command, "--state-url", url])
+        assert result.exit_code == 1
+        assert "state store:" in result.output
+        assert "Traceback" not in result.output

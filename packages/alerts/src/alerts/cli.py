@@ -1,7 +1,7 @@
 """The `alerts` command line.
 
-Exit codes: 0 success; 1 invalid rules, failed test delivery or dead letters present
-(``alerts outbox --fail-on-dead``); 2 usage error (typer).
+Exit codes: 0 success; 1 invalid rules, failed test delivery, a state store that cannot be
+opened, or dead letters present (``alerts outbox --fail-on-dead``); 2 usage error (typer).
 """
 
 from __future__ import annotations
@@ -101,9 +101,17 @@ def _configure_logging(document: RulesDocument, level: str) -> None:
 
 
 def _open_store(url: str | None) -> Any:
-    from statestore import open_store
+    """Open the store and touch it once, so a bad URL or a store that is down is one clear
+    line and exit code 1, not a traceback."""
+    from statestore import StateStoreError, open_store
 
-    return open_store(url) if url else open_store()
+    try:
+        store = open_store(url) if url else open_store()
+        store.get("alerts:cli:probe")
+    except (StateStoreError, ValueError) as exc:
+        err.print(f"[red]state store: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    return store
 
 
 @app.command()
