@@ -100,6 +100,9 @@ def create_app(settings: Settings | None = None, *, token: SecretStr | None = No
         token=app.state.token,
         max_body_bytes=settings.max_body_bytes,
         max_large_bytes=settings.max_convert_bytes,
+        fast_quote=quotes.fast_quote,
+        fast_symbol=quotes.FAST_SYMBOL,
+        fast_label=quotes.FAST_ROUTE,
     )
     app.include_router(health.router)
     for router in (
