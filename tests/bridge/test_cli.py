@@ -52,6 +52,16 @@ class TestTokenCommands:
         result = runner.invoke(app, ["wp-config"], env={"BRIDGE_UDS": str(sock)})
         assert f"define('SWITCHYARD_BRIDGE_URL', 'unix://{sock}');" in result.stdout
 
+    def test_wp_config_names_the_port_serve_was_given(self, env: Path) -> None:
+        result = runner.invoke(app, ["wp-config", "--port", "18765"])
+        assert result.exit_code == 0
+        assert "define('SWITCHYARD_BRIDGE_URL', 'http://127.0.0.1:18765');" in result.stdout
+
+    def test_wp_config_names_the_socket_serve_was_given(self, env: Path) -> None:
+        sock = env / "run" / "b.sock"
+        result = runner.invoke(app, ["wp-config", "--uds", str(sock)])
+        assert f"define('SWITCHYARD_BRIDGE_URL', 'unix://{sock}');" in result.stdout
+
     def test_unsafe_token_file_is_refused_with_exit_2(self, env: Path) -> None:
         path = env / "bridge" / "token"
         path.parent.mkdir(parents=True)
@@ -96,7 +106,7 @@ class TestTokenStaysOutOfLogs:
         token_file = bridge_uds.home / "bridge" / "token"
         assert bridge_uds.token == token_file.read_text(encoding="utf-8").strip()
         assert f"bearer token: generated into {token_file}" in " ".join(output.split())
-        assert "bridge wp-config" in output
+        assert f"bridge wp-config --uds {bridge_uds.uds}" in " ".join(output.split())
         assert bridge_uds.token not in output
         log = (bridge_uds.home / "logs" / "bridge.log").read_text(encoding="utf-8")
         assert "Application startup complete" in log

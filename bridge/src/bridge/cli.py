@@ -107,7 +107,12 @@ def serve(
         for line in wp_config_lines(settings.base_url, token):
             typer.echo(line)
     elif generated:
-        err.print("run `bridge wp-config` on a terminal to print the lines for wp-config.php")
+        hint = "bridge wp-config" + "".join(
+            f" --{name} {value}"
+            for name, value in (("host", host), ("port", port), ("uds", uds))
+            if value is not None
+        )
+        err.print(f"run `{hint}` on a terminal to print the lines for wp-config.php")
     from bridge._server import serve as run_server
 
     try:
@@ -118,9 +123,19 @@ def serve(
 
 
 @app.command("wp-config")
-def wp_config() -> None:
-    """Print the two define() lines for wp-config.php (they contain the token)."""
-    settings = _settings()
+def wp_config(
+    host: Annotated[str | None, typer.Option(help="As given to serve (BRIDGE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="As given to serve (BRIDGE_PORT).")] = None,
+    uds: Annotated[
+        Path | None, typer.Option(help="As given to serve (BRIDGE_UDS): a unix:// URL.")
+    ] = None,
+) -> None:
+    """Print the two define() lines for wp-config.php (they contain the token).
+
+    Give it the --host/--port/--uds you gave `bridge serve` (or the same BRIDGE_* variables),
+    so that the URL names where the bridge listens.
+    """
+    settings = _settings(host=host, port=port, uds=uds)
     token, _path, _generated = _token_or_exit(settings)
     for line in wp_config_lines(settings.base_url, token):
         typer.echo(line)
