@@ -430,3 +430,27 @@ def test_a_burst_stays_within_the_providers_window_as_the_provider_counts_it(
     assert len(arrivals) == 10  # no call was answered 429 and repeated
     busiest = max(sum(1 for u in arrivals if t <= u < t + 1.0) for t in arrivals)
     assert busiest <= 4
+
+
+@pytest.mark.parametrize(
+    "retry_after", ["0", "Sun, 06 Nov 1994 08:49:37 GMT"], ids=["zero", "date-in-the-past"]
+)
+def test_a_429_asking_for_no_wait_rests_the_key_a_second(
+    settings_factory: Factory, store: StateStore, retry_after: str
+) -> None:
+    router = Router()
+    router.defaults["finnhub"] = lambda request: httpx.Response(
+        429, headers={"Retry-After": retry_after}
+    )
+
+    async def main() -> Quote:
+        async with client(settings_factory, store, router, providers="finnhub",
+                          max_wait=1.5) as md:  # fmt: skip
+            return await md.quote("IBM")
+
+    from marketdata import RateLimitedError
+
+    with pytest.raises(RateLimitedError) as caught:
+        asyncio.run(main())
+    assert caught.value.retry_after >= 0.5
+    assert router.calls["finnhub"] == 2  # the first call, one more after a one-second rest

@@ -68,6 +68,7 @@ from marketdata._transport import SECRET_PARAMS, SecretParamsTransport
 logger = logging.getLogger("marketdata")
 
 _ERROR_TTL = 2.0
+_MIN_REST = 1.0
 MAX_BODY = 32 * 2**20
 """Bytes of one provider answer read at most (a full daily history is a few MiB)."""
 
@@ -419,8 +420,13 @@ class Core:
                 outcome.reasons[name] = "rate budget spent"
                 outcome.retry_after = min(outcome.retry_after, spent.retry_after)
             except LimitFault as fault:
-                pause = fault.retry_after if fault.retry_after is not None else None
-                pause = pause if pause is not None else self.settings.key_rest
+                # "Retry-After: 0" (or a date already past) must not turn the bounded wait
+                # into a loop that asks a limiting provider again and again
+                pause = (
+                    max(fault.retry_after, _MIN_REST)
+                    if fault.retry_after is not None
+                    else self.settings.key_rest
+                )
                 await self.limits.rest(
                     name, key, pause, endpoint if fault.scope == "endpoint" else ""
                 )
