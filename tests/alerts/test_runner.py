@@ -112,6 +112,27 @@ class TestRulesMarkers:
         assert fast.engine.state("up").fired == slow.engine.state("up").fired == 1
         assert len(outbox.pending()) == 1
 
+    def test_a_rule_already_true_fires_at_its_marker_whatever_the_batches(
+        self, store: StateStore
+    ) -> None:
+        # Found by the property test: IBM at 98, "above 97" added, then 95. An engine that
+        # polled between the marker and the 95 fired; one that read all three in one batch
+        # did not.
+        outbox = Outbox(store)
+        repo = RuleRepository(store, stream="ev")
+        fast = self._engine(store, outbox, repo, "fast")
+        slow = self._engine(store, outbox, repo, "slow")
+        publish(store, 98)
+        repo.create(
+            {"id": "a", "kind": "price_above", "symbol": "IBM", "threshold": 97, "channels": ["x"]}
+        )
+        fast.run_once()
+        publish(store, 95)
+        fast.run_once()
+        slow.run_once()
+        assert fast.engine.state("a").fired == slow.engine.state("a").fired == 1
+        assert len(outbox.pending()) == 1
+
     def test_a_later_edit_does_not_leak_into_earlier_events(self, store: StateStore) -> None:
         repo = RuleRepository(store, stream="ev")
         up = {"id": "up", "kind": "cross_up", "symbol": "IBM", "channels": ["x"]}

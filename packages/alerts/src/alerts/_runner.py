@@ -106,6 +106,10 @@ class StreamRunner(Background):
             if version is not None:
                 if self._on_rules is not None:
                     self._on_rules(version)
+                    # A rule added while its condition already holds fires here, at the
+                    # marker, not at whichever event or poll comes next for this engine
+                    # (which differs between engines reading in different batches).
+                    self.engine.poll()
                 self.engine.cursor = entry_id
                 continue
             try:
