@@ -454,3 +454,18 @@ def test_a_429_asking_for_no_wait_rests_the_key_a_second(
         asyncio.run(main())
     assert caught.value.retry_after >= 0.5
     assert router.calls["finnhub"] == 2  # the first call, one more after a one-second rest
+
+
+@pytest.mark.parametrize("symbols", ["IBM", "IBM, MSFT", "IBM MSFT"])
+def test_quotes_of_one_string_reads_symbols_not_letters(
+    settings_factory: Factory, store: StateStore, symbols: str
+) -> None:
+    from marketdata import MarketData
+
+    router = Router()
+    with MarketData(settings_factory(), store=store, transport=router.transport()) as md:
+        batch = md.quotes(symbols)
+    expected = {"IBM"} if symbols == "IBM" else {"IBM", "MSFT"}
+    assert set(batch.quotes) == expected
+    assert not batch.errors
+    assert router.calls["finnhub"] == len(expected)

@@ -52,6 +52,13 @@ T = TypeVar("T")
 _INTERVALS = frozenset(get_args(Interval))
 
 
+def _symbol_list(symbols: Iterable[str]) -> list[str]:
+    """The symbols of ``quotes()``: a lone string is split on commas and spaces."""
+    if isinstance(symbols, str):
+        return [part for part in symbols.replace(",", " ").split() if part]
+    return list(symbols)
+
+
 @dataclass(frozen=True)
 class QuoteBatch:
     """Quotes of several symbols: the ones that worked and, per symbol, the error of the rest."""
@@ -242,14 +249,16 @@ class AsyncMarketData:
         """Quotes of several symbols, fetched concurrently; one failure spoils none.
 
         Args:
-            symbols: Symbols (duplicates after normalisation are fetched once).
+            symbols: Symbols (duplicates after normalisation are fetched once); one string
+                is read as comma- or space-separated symbols (``"IBM,MSFT"``), never as
+                letters.
 
         Returns:
             A :class:`QuoteBatch` keyed by canonical symbol.
         """
         wanted: dict[str, str] = {}
         batch = QuoteBatch()
-        for text in symbols:
+        for text in _symbol_list(symbols):
             try:
                 wanted.setdefault(normalize_symbol(text), text)
             except InvalidRequestError as exc:
@@ -446,7 +455,7 @@ class MarketData:
 
     def quotes(self, symbols: Iterable[str]) -> QuoteBatch:
         """See :meth:`AsyncMarketData.quotes`."""
-        return self._run(self._async.quotes(list(symbols)))
+        return self._run(self._async.quotes(_symbol_list(symbols)))
 
     def history(
         self,
