@@ -217,3 +217,33 @@ class TestUpstreamTroubleOverHTTP:
         assert 1 <= retry_after <= 120
         assert "av-test-key" not in response.text
         assert "fh-test-key" not in response.text
+
+
+class TestLogFlood:
+    def test_concurrent_batches_are_all_accepted_and_none_is_lost(
+        self, bridge_tcp: RunningBridge
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        source = "review-flood"
+        batches, per_batch = 60, 5
+
+        def post(index: int) -> int:
+            lines = [
+                f"PHP Warning:  flood {index}-{n} in /f.php on line {n}" for n in range(per_batch)
+            ]
+            with bridge_tcp.client(timeout=30) as client:
+                return client.post("/v1/logs", json={"source": source, "lines": lines}).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(post, range(batches)))
+        assert statuses == [202] * batches
+        counted = 0
+        deadline = time.monotonic() + 60
+        with bridge_tcp.client() as client:
+            while time.monotonic() < deadline:
+                counted = client.get("/v1/logs/analysis").json()["sources"].get(source, 0)
+                if counted >= batches * per_batch:
+                    break
+                time.sleep(0.25)
+        assert counted == batches * per_batch
