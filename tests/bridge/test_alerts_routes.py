@@ -142,7 +142,8 @@ class TestWiring:
         }
         with bridge_tcp.client() as client:
             assert client.post("/v1/alerts/rules", json=rule).status_code == 201
-            time.sleep(1.0)  # engines reload rules twice a second
+            # No wait: the rule's marker precedes the quote's tick on the stream, and every
+            # engine switches rules at the marker.
             assert client.get(f"/v1/quotes/{symbol}").status_code == 200
             bodies = receiver.wait_for(rule["id"])
             assert len(bodies) == 1, receiver.received

@@ -6,16 +6,16 @@ the durable outbox. Notification ids are idempotency keys (rule, revision, firin
 when several engines see the same event the outbox keeps one copy, and the delivery workers'
 atomic claims hand each delivery to exactly one of them.
 
-Rules live in the store (``RuleRepository``), edited through ``/v1/alerts/rules``; every engine
-reloads them when the repository's version changes. Channels and actions come from the rules
-file named by ``ALERTS_RULES`` (whose rules are added to the repository when missing).
+Rules live in the store (``RuleRepository``), edited through ``/v1/alerts/rules``; every edit
+publishes a rules marker on the stream, and every engine switches rules at that marker, so all
+engines agree on which events each version of the rules saw. Channels and actions come from the
+rules file named by ``ALERTS_RULES`` (whose rules are added to the repository when missing).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 import alerts
@@ -107,15 +107,13 @@ class Alerting:
             dry_run=dry_run_actions,
         )
         self.outbox = CountingOutbox(store)
-        self._version = self.repository.version()
-        self.engine = alerts.Engine(
-            self.repository.list(), store, name=ENGINE_NAME, outbox=self.outbox
+        self.engine, on_rules = alerts.engine_on_store_rules(
+            store, self.repository, name=ENGINE_NAME, outbox=self.outbox
         )
-        self.runner = alerts.StreamRunner(self.engine, store)
+        self.runner = alerts.StreamRunner(self.engine, store, on_rules=on_rules)
         # Polling the outbox five times a second keeps delivery prompt without a steady load
         # of store writes competing with the request loop.
         self.worker = alerts.DeliveryWorker(self.outbox, self.channels, self.actions, idle_wait=0.2)
-        self._refresh_lock = threading.Lock()
 
     def start(self) -> None:
         """Start the stream runner and the delivery worker threads."""
@@ -131,20 +129,6 @@ class Alerting:
                 channel.close()
             except Exception:  # closing is best effort: one channel must not block the rest
                 logger.warning("channel close failed", exc_info=True)
-
-    def refresh_rules(self) -> bool:
-        """Reload the engine's rules when the repository changed (any worker may edit them).
-
-        Returns:
-            True when the rules were reloaded.
-        """
-        with self._refresh_lock:
-            version = self.repository.version()
-            if version == self._version:
-                return False
-            self.engine.set_rules(self.repository.list())
-            self._version = version
-            return True
 
     def check_channels(self, rule: alerts.Rule) -> None:
         """Refuse a rule naming a channel or action that is not configured.

@@ -87,7 +87,6 @@ class Services:
         services = cls(settings, store, marketdata, alerting)
         alerting.start()
         services.spawn(services._log_loop(), "bridge-logs")
-        services.spawn(services._rules_loop(), "bridge-rules")
         services.spawn(services._health_loop(), "bridge-health")
         if settings.stream_rule_symbols:
             streamer = RuleSymbolStreamer(marketdata, services.astore, alerting.repository)
@@ -156,16 +155,6 @@ class Services:
                 processed = 0
                 await asyncio.sleep(1.0)
             await asyncio.sleep(0.02 if processed else 0.25)
-
-    # ------------------------------------------------------------------ alerts
-
-    async def _rules_loop(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.alerting.refresh_rules)
-            except Exception:
-                logger.warning("rule refresh failed", exc_info=True)
-            await asyncio.sleep(0.5)
 
     # ------------------------------------------------------------------ health
 
