@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name: Legacy trading widget (migrated)
- * Description: Test-only must-use plugin written exactly the way bridge/docs/migration.md says a
+ * Description: Test-only must-use plugin written exactly the way bridge/README.md ("Migrating a WordPress plugin") says a
  *              monolith plugin should call the bridge, so the e2e suite proves the guide.
  */
 
