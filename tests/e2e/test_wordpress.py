@@ -224,7 +224,7 @@ def option(stack: Stack, name: str) -> object:
 
 
 class TestMigratedPlugin:
-    """A plugin written as the migration guide in bridge/README.md shows (tests/e2e/wp/legacy-migrated.php)."""
+    """A plugin written as bridge/README.md's migration guide shows (wp/legacy-migrated.php)."""
 
     def test_quote_call_and_wp_error_mapping(self, stack: Stack) -> None:
         page = stack.page("legacy")
