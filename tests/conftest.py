@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.redis_server import running_redis
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,3 +28,10 @@ def fixtures_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared fixtures not found at {path}; set SWITCHYARD_FIXTURES")
     return path
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a private redis-server for one test (skipped when it is not installed)."""
+    with running_redis(tmp_path) as (url, _):
+        yield url

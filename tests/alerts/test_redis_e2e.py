@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,32 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
-def start_redis(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return f"redis://127.0.0.1:{port}/0", proc
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-
-
-def test_two_engine_processes_on_redis(tmp_path: Path, receiver: Receiver) -> None:
-    url, redis = start_redis(tmp_path)
+def test_two_engine_processes_on_redis(tmp_path: Path, receiver: Receiver, redis_url: str) -> None:
+    url = redis_url
     rules = write_rules(tmp_path, receiver.url)
     store = open_store(url)
     try:
@@ -90,5 +64,3 @@ def test_two_engine_processes_on_redis(tmp_path: Path, receiver: Receiver) -> No
         assert len(set(ids)) == 15
     finally:
         store.close()
-        redis.terminate()
-        redis.wait(timeout=10)

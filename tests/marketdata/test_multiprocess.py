@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -19,7 +16,6 @@ from statestore import open_store
 from tests.conftest import REPO_ROOT
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -58,51 +54,6 @@ def test_four_processes_share_cache_and_coalesce(tmp_path: Path) -> None:
     with open_store(f"sqlite://{state}") as store:
         events = [json.loads(p) for _, p in store.read("switchyard:events", None, count=100)]
     assert sorted(e["symbol"] for e in events) == sorted(symbols)  # one tick per fresh quote
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    with subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    ) as server:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    server.kill()
-                    raise
-                time.sleep(0.05)
-        try:
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 @pytest.mark.e2e

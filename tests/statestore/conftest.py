@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from statestore import StateStore, open_store
-from tests.statestore.redis_server import running_redis
+from tests.redis_server import running_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,7 +16,7 @@ from statestore import (
     StateStoreUnavailableError,
     open_store,
 )
-from tests.statestore.redis_server import running_redis
+from tests.redis_server import running_redis
 
 if TYPE_CHECKING:
     from pathlib import Path
