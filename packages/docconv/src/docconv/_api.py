@@ -188,6 +188,30 @@ def _to_python(tree: Tree, mapping: Mapping, limits: Limits, **options: Any) -> 
     return "value", JsonMLReader(limits.max_depth, namespaces=namespaces).document(tree)
 
 
+def _read_xml(
+    source: Source,
+    mapping: Mapping,
+    limits: Limits,
+    force_list: ForceList,
+    typed: bool,
+    strict: bool,
+) -> tuple[Tree, str, Any]:
+    """Parse ``source`` safely and map it: the tree, the mapping's kind and its Python data."""
+    _check_mapping(mapping)
+    raw = _raw(source)
+    tree = parse_xml(raw, limits)
+    kind, data = _to_python(
+        tree,
+        mapping,
+        limits,
+        force_list=force_list,
+        typed=typed,
+        strict=strict,
+        namespaces=_may_declare_namespaces(raw),
+    )
+    return tree, kind, data
+
+
 @_gc_paused
 def xml_to_json(
     source: Source,
@@ -225,18 +249,7 @@ def xml_to_json(
         >>> xml_to_json(b'<a x="1">hi<b/></a>')
         '["#document",["a",{"x":"1"},"hi",["b"]]]'
     """
-    _check_mapping(mapping)
-    raw = _raw(source)
-    tree = parse_xml(raw, limits)
-    kind, data = _to_python(
-        tree,
-        mapping,
-        limits,
-        force_list=force_list,
-        typed=typed,
-        strict=strict,
-        namespaces=_may_declare_namespaces(raw),
-    )
+    tree, kind, data = _read_xml(source, mapping, limits, force_list, typed, strict)
     if kind == "w3c":
         try:
             return W3CDecoder(limits.max_depth).to_text(data, indent)
@@ -290,18 +303,7 @@ def xml_to_value(
         SecurityError: refused by the safety policy.
         MappingError: the document does not fit ``mapping``.
     """
-    _check_mapping(mapping)
-    raw = _raw(source)
-    tree = parse_xml(raw, limits)
-    kind, data = _to_python(
-        tree,
-        mapping,
-        limits,
-        force_list=force_list,
-        typed=typed,
-        strict=strict,
-        namespaces=_may_declare_namespaces(raw),
-    )
+    tree, kind, data = _read_xml(source, mapping, limits, force_list, typed, strict)
     if kind == "w3c":
         try:
             return W3CDecoder(limits.max_depth, numbers).to_value(data)
